@@ -1,9 +1,19 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { validator } from "hono/validator";
+import { z } from "zod";
 import type { EmulatorConfig, EmulatorUrls } from "./config.ts";
 import type { Gateway } from "./gateway/index.ts";
+import { deliverInteraction } from "./interactions.ts";
 import type { Rest } from "./rest/index.ts";
 import type { Simulator } from "./simulator.ts";
-import type { World } from "./world.ts";
+import { SNOWFLAKE_PATTERN } from "./snowflake.ts";
+import { type World, WorldError } from "./world.ts";
+
+/**
+ * The control API: how tests, benchmarks and the local demo play the part of Discord's users
+ * and of Discord's own misbehaviour (reconnect requests, invalid sessions, dropped ACKs).
+ * Every route is documented in emulator/README.md; bad input is a 400 with a JSON error.
+ */
 
 export interface ControlDeps {
   world: World;
@@ -14,6 +24,256 @@ export interface ControlDeps {
   simulator: Simulator;
 }
 
-export function controlRoutes(_deps: ControlDeps): Hono {
-  return new Hono();
+const snowflake = z.string().regex(SNOWFLAKE_PATTERN, "must be a snowflake (17 to 20 digits)");
+const status = z.enum(["online", "idle", "dnd", "offline", "invisible"]);
+
+const userFields = z.strictObject({
+  username: z.string().min(2).max(32).optional(),
+  global_name: z.string().min(1).max(32).nullable().optional(),
+  avatar: z.string().nullable().optional(),
+  public_flags: z.int().min(0).optional(),
+  bot: z.boolean().optional(),
+});
+
+export const ControlSchemas = {
+  guild: z.strictObject({
+    id: snowflake.optional(),
+    name: z.string().min(2).max(100),
+    channels: z.array(z.string().min(1).max(100)).max(500).optional(),
+  }),
+  memberPut: userFields.extend({ joined_at: z.iso.datetime().optional() }),
+  memberPatch: z.strictObject({
+    nick: z.string().max(32).nullable().optional(),
+    roles: z.array(snowflake).optional(),
+    user: userFields.omit({ bot: true }).optional(),
+  }),
+  // The `d` of a PRESENCE_UPDATE. Activities pass through as given: the emulator, like Discord,
+  // does not validate their fields, and tests need to send malformed ones.
+  presence: z.object({
+    user: z.object({ id: snowflake }),
+    status,
+    activities: z.array(z.record(z.string(), z.unknown())).max(32).optional(),
+    client_status: z
+      .partialRecord(z.enum(["desktop", "mobile", "web", "embedded", "vr"]), status.exclude(["invisible"]))
+      .optional(),
+  }),
+  application: z.strictObject({
+    interactions_endpoint_url: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .optional(),
+    flags: z.int().min(0).optional(),
+  }),
+  simulatorStart: z.strictObject({
+    users: z.int(),
+    rate: z.number(),
+    guild_id: snowflake.optional(),
+    seed: z.int().optional(),
+  }),
+  burst: z.strictObject({ count: z.int().min(1).max(1_000_000) }),
+  interaction: z.strictObject({
+    user_id: snowflake,
+    guild_id: snowflake.optional(),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    type: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    message: z.record(z.string(), z.unknown()).optional(),
+  }),
+  closeCode: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(4999)
+    // 1004-1006 and 1015 are reserved: they may not be sent in a close frame (RFC 6455 §7.4.1).
+    .refine((code) => ![1004, 1005, 1006, 1015].includes(code), "is reserved and cannot be sent"),
+  resumable: z.enum(["true", "false"]),
+  shardId: z.coerce.number().int().min(0).max(65_535),
+};
+
+function badRequest(c: Context, where: string, error: z.ZodError) {
+  const first = error.issues[0];
+  const path = first?.path.length ? `${where}.${first.path.join(".")}` : where;
+  return c.json({ error: `${path}: ${first?.message ?? "invalid"}`, issues: error.issues }, 400);
+}
+
+/** A JSON body validated by a zod schema; an empty body counts as {}. */
+function json<T extends z.ZodType>(schema: T) {
+  return validator("json", (value, c) => {
+    const parsed = schema.safeParse(value ?? {});
+    return parsed.success ? (parsed.data as z.output<T>) : badRequest(c, "body", parsed.error);
+  });
+}
+
+function param<N extends string, T extends z.ZodType>(name: N, schema: T) {
+  return validator("param", (value, c) => {
+    const parsed = schema.safeParse(value[name]);
+    return parsed.success
+      ? ({ [name]: parsed.data } as Record<N, z.output<T>>)
+      : badRequest(c, name, parsed.error);
+  });
+}
+
+const guildMember = validator("param", (value, c) => {
+  const parsed = z.object({ guild_id: snowflake, user_id: snowflake }).safeParse(value);
+  return parsed.success ? parsed.data : badRequest(c, "path", parsed.error);
+});
+
+export function controlRoutes({ world, urls, gateway, rest, simulator }: ControlDeps): Hono {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof WorldError)
+      return c.json({ error: error.message, code: error.code }, error.status as 404);
+    // Hono's JSON validator throws a 400 HTTPException for a body that is not JSON; the simulator and
+    // interaction delivery throw errors carrying the status that fits their failure.
+    const status = "status" in error && typeof error.status === "number" ? error.status : 500;
+    if (status >= 400 && status < 600 && status !== 500)
+      return c.json({ error: error.message }, status as 400);
+    console.error(error);
+    return c.json({ error: "internal emulator error" }, 500);
+  });
+
+  app.get("/state", (c) =>
+    c.json({
+      bot_token: world.application.botToken,
+      application_id: world.application.id,
+      public_key: world.application.publicKey,
+      interactions_endpoint_url: world.application.interactionsEndpointUrl,
+      gateway_url: urls.gateway,
+      api_url: urls.api,
+      cdn_url: urls.cdn,
+      guilds: [...world.guilds.values()].map((guild) => ({
+        id: guild.id,
+        name: guild.name,
+        channels: guild.channelIds,
+        members: [...guild.members.keys()].map((id) => {
+          const member = world.memberPayload(guild, id);
+          const { id: userId, username, global_name, avatar, bot, public_flags } = member.user;
+          return {
+            user: { id: userId, username, global_name, avatar, bot, public_flags },
+            joined_at: member.joined_at,
+          };
+        }),
+        presences: [...guild.presences.keys()].map((id) => world.presencePayload(guild, id)),
+      })),
+      shards: gateway.shards(),
+      simulator: simulator.status(),
+      counters: { gateway: gateway.counters(), rest: rest.counters() },
+    }),
+  );
+
+  app.patch("/application", json(ControlSchemas.application), (c) => {
+    const body = c.req.valid("json");
+    if (body.interactions_endpoint_url !== undefined)
+      world.application.interactionsEndpointUrl = body.interactions_endpoint_url;
+    if (body.flags !== undefined) world.application.flags = body.flags;
+    return c.json({
+      id: world.application.id,
+      flags: world.application.flags,
+      interactions_endpoint_url: world.application.interactionsEndpointUrl,
+    });
+  });
+
+  app.post("/guilds", json(ControlSchemas.guild), (c) => {
+    const body = c.req.valid("json");
+    if (body.id && world.guilds.has(body.id))
+      return c.json({ error: `guild ${body.id} already exists` }, 409);
+    const guild = world.createGuild({ id: body.id, name: body.name, channelNames: body.channels });
+    return c.json({ id: guild.id, name: guild.name, channels: guild.channelIds }, 201);
+  });
+
+  app.put("/guilds/:guild_id/members/:user_id", guildMember, json(ControlSchemas.memberPut), (c) => {
+    const { guild_id, user_id } = c.req.valid("param");
+    const { joined_at, ...fields } = c.req.valid("json");
+    const guild = world.requireGuild(guild_id);
+    if (!world.users.has(user_id)) {
+      world.createUser({ username: `user${user_id.slice(-6)}`, ...fields, id: user_id });
+    } else if (Object.keys(fields).length > 0) {
+      world.updateUser(user_id, fields);
+    }
+    const added = world.addMember(guild_id, user_id, joined_at ? new Date(joined_at) : new Date());
+    return c.json(world.memberPayload(guild, user_id), added ? 201 : 200);
+  });
+
+  app.patch("/guilds/:guild_id/members/:user_id", guildMember, json(ControlSchemas.memberPatch), (c) => {
+    const { guild_id, user_id } = c.req.valid("param");
+    return c.json(world.updateMember(guild_id, user_id, c.req.valid("json")));
+  });
+
+  app.delete("/guilds/:guild_id/members/:user_id", guildMember, (c) => {
+    const { guild_id, user_id } = c.req.valid("param");
+    world.removeMember(guild_id, user_id);
+    return c.body(null, 204);
+  });
+
+  app.post(
+    "/guilds/:guild_id/presences",
+    param("guild_id", snowflake),
+    json(ControlSchemas.presence),
+    (c) => {
+      const { guild_id } = c.req.valid("param");
+      const { user, status, activities, client_status } = c.req.valid("json");
+      const presence = world.setPresence(guild_id, {
+        user,
+        // Invisible users are shown to everyone else as offline.
+        status: status === "invisible" ? "offline" : status,
+        activities: activities as never,
+        client_status,
+      });
+      return c.json(presence);
+    },
+  );
+
+  const shardAction = (act: (shardId: number, c: Context) => number | Response) =>
+    [
+      param("id", ControlSchemas.shardId),
+      (c: Context) => {
+        const shardId = Number(c.req.param("id"));
+        const affected = act(shardId, c);
+        if (affected instanceof Response) return affected;
+        if (affected === 0) return c.json({ error: `no live connection for shard ${shardId}` }, 404);
+        return c.json({ shard_id: shardId, affected });
+      },
+    ] as const;
+
+  app.post("/shards/:id/reconnect", ...shardAction((id) => gateway.reconnect(id)));
+  app.post("/shards/:id/drop-acks", ...shardAction((id) => gateway.dropAcks(id)));
+  app.post(
+    "/shards/:id/invalidate",
+    ...shardAction((id, c) => {
+      const parsed = ControlSchemas.resumable.safeParse(c.req.query("resumable") ?? "false");
+      if (!parsed.success) return badRequest(c, "resumable", parsed.error);
+      return gateway.invalidate(id, parsed.data === "true");
+    }),
+  );
+  app.post(
+    "/shards/:id/close",
+    ...shardAction((id, c) => {
+      const parsed = ControlSchemas.closeCode.safeParse(c.req.query("code") ?? "4000");
+      if (!parsed.success) return badRequest(c, "code", parsed.error);
+      return gateway.close(id, parsed.data);
+    }),
+  );
+
+  app.get("/simulator", (c) => c.json(simulator.status()));
+  app.post("/simulator", json(ControlSchemas.simulatorStart), (c) => {
+    const { users, rate, guild_id, seed } = c.req.valid("json");
+    return c.json(simulator.start({ users, rate, guildId: guild_id, seed }));
+  });
+  app.delete("/simulator", (c) => c.json(simulator.stop()));
+  app.post("/simulator/burst", json(ControlSchemas.burst), async (c) => {
+    const { count } = c.req.valid("json");
+    await simulator.burst(count);
+    return c.json(simulator.status());
+  });
+
+  app.post("/interactions", json(ControlSchemas.interaction), async (c) => {
+    const result = await deliverInteraction(world, c.req.valid("json"));
+    return c.json(result);
+  });
+
+  // A catch-all route, because a mounted sub-app's notFound handler is never consulted.
+  app.all("*", (c) => c.json({ error: `no control route ${c.req.method} ${c.req.path}` }, 404));
+
+  return app;
 }
