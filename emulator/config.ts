@@ -54,9 +54,11 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
 
 /** Fills in defaults; a heartbeat timeout follows the interval unless given. */
 export function resolveConfig(options: Partial<EmulatorConfig> = {}): EmulatorConfig {
-  const config = { ...DEFAULT_CONFIG, ...options };
-  if (options.heartbeatIntervalMs !== undefined && options.heartbeatTimeoutMs === undefined) {
-    config.heartbeatTimeoutMs = options.heartbeatIntervalMs * 1.5;
+  // An option passed as undefined means "not given", not "unset the default".
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const config: EmulatorConfig = { ...DEFAULT_CONFIG, ...given };
+  if (given.heartbeatIntervalMs !== undefined && given.heartbeatTimeoutMs === undefined) {
+    config.heartbeatTimeoutMs = config.heartbeatIntervalMs * 1.5;
   }
   return config;
 }
