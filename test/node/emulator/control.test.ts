@@ -53,6 +53,13 @@ describe("GET /_emulator/state", () => {
   });
 });
 
+it("the seeded application has the id, token and guild emulator/README.md documents", async () => {
+  const { body } = await call("GET", "/state");
+  expect(body.application_id).toBe("1191168914227200001");
+  expect(body.bot_token).toBe("MTE5MTE2ODkxNDIyNzIwMDAwMQ.Emu1at.HxCwroo_r-K7KWG2e-vrdDPLA4b-CNPW0aUEkw");
+  expect(body.guilds[0].id).toBe("1191168914227200002");
+});
+
 describe("members", () => {
   it("PUT adds a new user as a member and announces GUILD_MEMBER_ADD; a repeat PUT announces nothing", async () => {
     dispatches.length = 0;
