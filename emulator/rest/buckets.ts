@@ -1,0 +1,51 @@
+import { createHash } from "node:crypto";
+import type { WindowRule } from "./rate-limit.ts";
+
+/**
+ * The emulator's per-route rate limits. Discord does not publish its numbers (its docs say not to
+ * hard-code them and to read the headers instead), so these are plausible values of our own,
+ * not Discord's. Only POST /channels/:id/messages at 5 per 5 s per channel is a figure clients
+ * widely observe. Routes listed in the same bucket share one window and one X-RateLimit-Bucket.
+ */
+
+/** Path parameters Discord treats as top-level resources: each gets its own window. */
+export type MajorParameter = "channel_id" | "guild_id";
+
+export interface RouteBucket extends WindowRule {
+  /** How docs and tests refer to the bucket. */
+  name: string;
+  /** What X-RateLimit-Bucket says: opaque, and the same for every route in the bucket. */
+  hash: string;
+  /** The path parameter that splits the bucket per resource; null keeps one window per token. */
+  major: MajorParameter | null;
+}
+
+function bucket(name: string, limit: number, windowMs: number, major: MajorParameter | null): RouteBucket {
+  // Discord's hashes are opaque hex; ours derive from the name so they are stable across runs.
+  const hash = createHash("sha256").update(`porchlight-bucket:${name}`).digest("hex").slice(0, 32);
+  return { name, hash, limit, windowMs, major };
+}
+
+export const BUCKETS = {
+  gatewayBot: bucket("gateway-bot", 10, 5_000, null),
+  /** GET /users/@me and GET /users/:user_id. */
+  users: bucket("users", 30, 5_000, null),
+  openDm: bucket("open-dm", 10, 10_000, null),
+  createMessage: bucket("create-message", 5, 5_000, "channel_id"),
+  guildChannels: bucket("guild-channels", 10, 10_000, "guild_id"),
+  guildMember: bucket("guild-member", 10, 1_000, "guild_id"),
+  /** GET of global and guild commands. */
+  readCommands: bucket("read-commands", 10, 10_000, null),
+  /** PUT and POST of global and guild commands. */
+  writeCommands: bucket("write-commands", 10, 20_000, null),
+} as const satisfies Record<string, RouteBucket>;
+
+/** The global limit: config.restGlobalPerSecond requests per one-second window per token. */
+export function globalRule(perSecond: number): WindowRule {
+  return { limit: perSecond, windowMs: 1_000 };
+}
+
+/** Buckets are kept per token, then per major parameter value (one window per channel, say). */
+export function bucketKey(tokenKey: string, route: RouteBucket, majorValue: string | undefined): string {
+  return `${tokenKey}:${route.hash}:${majorValue ?? ""}`;
+}
