@@ -3,6 +3,7 @@ import { validator } from "hono/validator";
 import { z } from "zod";
 import type { EmulatorConfig, EmulatorUrls } from "./config.ts";
 import type { Gateway } from "./gateway/index.ts";
+import { isSendableCloseCode } from "./gateway/protocol.ts";
 import { deliverInteraction } from "./interactions.ts";
 import type { Rest } from "./rest/index.ts";
 import type { Simulator } from "./simulator.ts";
@@ -84,8 +85,8 @@ export const ControlSchemas = {
     .int()
     .min(1000)
     .max(4999)
-    // 1004-1006 and 1015 are reserved: they may not be sent in a close frame (RFC 6455 §7.4.1).
-    .refine((code) => ![1004, 1005, 1006, 1015].includes(code), "is reserved and cannot be sent"),
+    // Only some codes may travel in a close frame (RFC 6455 §7.4): not 1004-1006, 1015, or 1016-2999.
+    .refine(isSendableCloseCode, "cannot be sent in a close frame"),
   resumable: z.enum(["true", "false"]),
   shardId: z.coerce.number().int().min(0).max(65_535),
 };

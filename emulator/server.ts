@@ -40,7 +40,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const urls: EmulatorUrls = urlsFor(config.host, config.port);
 
   const gateway = createGateway({ world, config, urls });
-  const rest = createRest({ world, config, urls });
+  const rest = createRest({ world, config, urls, sessionStartLimit: () => gateway.sessionStartLimit() });
   const simulator = new Simulator(world);
 
   const app = new Hono();
