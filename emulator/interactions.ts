@@ -1,23 +1,118 @@
+import { createPublicKey, verify } from "node:crypto";
+import { signInteraction } from "./credentials.ts";
+import {
+  buildInteraction,
+  InteractionError,
+  type InteractionPayload,
+  type InteractionRequest,
+} from "./interaction-payload.ts";
 import type { World } from "./world.ts";
 
-// CONTRACT (placeholder to be replaced by the interactions implementation).
+/**
+ * The emulator playing Discord towards an application's interactions endpoint: build the
+ * interaction, sign it with the application's Ed25519 key, POST it, and report the answer.
+ */
 
-export interface InteractionRequest {
-  user_id: string;
-  guild_id?: string;
-  url?: string;
-  type?: number;
-  data?: unknown;
-}
+export { DISCORD_SYSTEM_USER, InteractionError, type InteractionRequest } from "./interaction-payload.ts";
 
 export interface InteractionResult {
+  /** The endpoint's HTTP status. */
   status: number;
+  /** Its body: parsed when it says it is JSON (and is), else the text. */
   body: unknown;
+  /** What was sent, so a test can use its id and token for follow-ups. */
+  interaction: InteractionPayload;
 }
 
+export interface DeliveryOptions {
+  /** Give up after this long; Discord waits 3 s for the initial response, then fails the interaction. */
+  timeoutMs?: number;
+}
+
+export const INTERACTION_RESPONSE_TIMEOUT_MS = 3_000;
+
+// Captured from Discord's own requests to interactions endpoints.
+const USER_AGENT = "Discord-Interactions/1.0 (+https://discord.com)";
+
+/**
+ * Throws InteractionError (400 bad request, 502 endpoint unreachable, 504 no answer in time) or the
+ * world's 404s for an unknown user, guild or member. Any HTTP answer, even a 401, is a result.
+ */
 export async function deliverInteraction(
-  _world: World,
-  _request: InteractionRequest,
+  world: World,
+  request: InteractionRequest,
+  options: DeliveryOptions = {},
 ): Promise<InteractionResult> {
-  throw new Error("not implemented");
+  const url = endpointFor(world, request.url);
+  const interaction = buildInteraction(world, request);
+  const body = JSON.stringify(interaction);
+  // Discord signs timestamp + body, the timestamp in unix seconds.
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const timeoutMs = options.timeoutMs ?? INTERACTION_RESPONSE_TIMEOUT_MS;
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "x-signature-ed25519": signInteraction(world.application.privateKey, timestamp, body),
+        "x-signature-timestamp": timestamp,
+      },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: parseBody(response.headers.get("content-type"), text),
+      interaction,
+    };
+  } catch (error) {
+    if (error instanceof Error && error.name === "TimeoutError")
+      throw new InteractionError(
+        504,
+        `interactions endpoint ${url} did not answer within ${timeoutMs} ms (Discord waits 3 s)`,
+      );
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw new InteractionError(502, `interactions endpoint ${url} is unreachable: ${cause}`);
+  }
+}
+
+/** Checks an interaction's signature as an endpoint must: Ed25519 over timestamp + body. */
+export function verifyInteractionSignature(
+  publicKeyHex: string,
+  signatureHex: string,
+  timestamp: string,
+  body: string,
+): boolean {
+  if (!/^[0-9a-f]{64}$/i.test(publicKeyHex) || !/^[0-9a-f]{128}$/i.test(signatureHex)) return false;
+  // An SPKI wrapper (RFC 8410) around the raw 32-byte key, which is how node:crypto imports it.
+  const spki = Buffer.concat([
+    Buffer.from("302a300506032b6570032100", "hex"),
+    Buffer.from(publicKeyHex, "hex"),
+  ]);
+  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+  return verify(null, Buffer.from(timestamp + body), key, Buffer.from(signatureHex, "hex"));
+}
+
+function endpointFor(world: World, given: string | undefined): string {
+  const url = given ?? world.application.interactionsEndpointUrl;
+  if (!url)
+    throw new InteractionError(
+      400,
+      "no interactions endpoint: pass url, or set interactions_endpoint_url with PATCH /_emulator/application",
+    );
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new InteractionError(400, `url: must be an http or https URL, got ${JSON.stringify(url)}`);
+  return url;
+}
+
+function parseBody(contentType: string | null, text: string): unknown {
+  if (!contentType?.includes("json")) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -1,5 +1,7 @@
-import { ActivityType, type GatewayActivity, UserFlags } from "discord-api-types/v10";
+import { type GatewayActivity, UserFlags } from "discord-api-types/v10";
+import { customStatusActivity, listeningOnSpotify, playingGame } from "./activities.ts";
 import { credentialsFor } from "./credentials.ts";
+import { LET_GO } from "./simulator-activities.ts";
 import { snowflake } from "./snowflake.ts";
 import { World } from "./world.ts";
 
@@ -111,48 +113,32 @@ export function createSeededWorld(): World {
 
 /** A Spotify activity in the exact shape Discord sends (see shared/reference, "Spotify activity"). */
 export function spotifyActivity(userId: string, now: number): GatewayActivity {
-  return {
-    id: "spotify:1",
-    name: "Spotify",
-    type: ActivityType.Listening,
-    flags: 48,
-    details: "Let Go",
-    state: "Ark Patrol; Veronika Redd",
-    sync_id: "3kdlVcMVsSkbsUy8eQcBjI",
-    session_id: "140ecdfb976bdbf29d4452d492e551c7",
-    party: { id: `spotify:${userId}` },
-    timestamps: { start: now - 60_000, end: now + 188_056 },
-    created_at: now - 60_000,
-    assets: { large_text: "Let Go", large_image: "spotify:ab67616d0000b27364840995fe43bb2ec73a241d" },
-  } as unknown as GatewayActivity;
+  const startedAt = now - 60_000;
+  return listeningOnSpotify(LET_GO, {
+    userId,
+    startedAt,
+    createdAt: startedAt,
+    sessionId: "140ecdfb976bdbf29d4452d492e551c7",
+  });
 }
 
 export function customStatus(text: string, emoji: string | null, now: number): GatewayActivity {
-  return {
-    id: "custom",
-    name: "Custom Status",
-    type: ActivityType.Custom,
-    state: text,
-    created_at: now,
-    ...(emoji ? { emoji: { name: emoji } } : {}),
-  } as unknown as GatewayActivity;
+  return customStatusActivity(text, emoji ? { name: emoji } : null, now);
 }
 
 export function gameActivity(now: number): GatewayActivity {
-  return {
-    id: "c0a8f5c5e0f0b0a1",
-    name: "Celeste",
-    type: ActivityType.Playing,
-    application_id: "1200000000000000001",
-    details: "Chapter 7: The Summit",
-    state: "B-Side",
-    timestamps: { start: now - 3_725_000 },
-    created_at: now - 3_725_000,
-    assets: {
-      large_image: "1200000000000000101",
-      large_text: "Celeste",
-      small_image: "1200000000000000102",
-      small_text: "Madeline",
+  return playingGame(
+    {
+      activityId: "c0a8f5c5e0f0b0a1",
+      name: "Celeste",
+      applicationId: "1200000000000000001",
+      details: "Chapter 7: The Summit",
+      state: "B-Side",
+      largeImage: "1200000000000000101",
+      largeText: "Celeste",
+      smallImage: "1200000000000000102",
+      smallText: "Madeline",
     },
-  } as unknown as GatewayActivity;
+    now - 3_725_000,
+  );
 }
