@@ -16,7 +16,13 @@ export default defineConfig({
       },
       {
         // Worker and Durable Object tests run inside workerd.
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Test-only secret; deployments set theirs with `wrangler secret put INGEST_SECRET`.
+            miniflare: { bindings: { INGEST_SECRET: "test-ingest-secret-0123456789abcdef0123" } },
+          }),
+        ],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],

@@ -1,19 +1,8 @@
-import { Hono } from "hono";
+import { createApp } from "./app.ts";
 
-/** Bindings the Worker receives from wrangler.toml. Grows as the pipeline lands. */
-export type Env = Record<string, never>;
+export { GatewaySessions } from "../durable-objects/gateway-sessions.ts";
+export { MonitoredUsers } from "../durable-objects/monitored-users.ts";
+export { UserPresence } from "../durable-objects/user-presence/index.ts";
+export type { Env } from "./env.ts";
 
-const app = new Hono<{ Bindings: Env }>();
-
-app.get("/", (c) =>
-  c.json({
-    data: {
-      info: "Porchlight: live Discord presence at the edge. Lantern and Lanyard compatible.",
-    },
-  }),
-);
-
-// Every miss is JSON, so API clients never have to parse an HTML error page.
-app.notFound((c) => c.json({ error: "Resource not found." }, 404));
-
-export default app;
+export default createApp();

@@ -1,0 +1,87 @@
+import { DurableObject } from "cloudflare:workers";
+import type { UserDelta } from "../../schemas/ingest.ts";
+import type { LanternUser } from "../../schemas/lantern.ts";
+import type { LanyardPresence } from "../../schemas/lanyard.ts";
+import type { KeyValues, UserState } from "../../schemas/user-state.ts";
+import type { Env } from "../../workers/env.ts";
+import { shapingOptions } from "../../workers/env.ts";
+import { lanternUser } from "../payloads/lantern.ts";
+import { lanyardPresence } from "../payloads/lanyard.ts";
+import { JsonDocument } from "../sql.ts";
+import { applyDelta, emptyState } from "./state.ts";
+
+/** What a read returns: both dialects' payloads, built once per change, and their version. */
+export interface PresenceSnapshot {
+  version: number;
+  lantern: LanternUser;
+  lanyard: LanyardPresence;
+}
+
+export interface ApplyResult {
+  applied: number;
+  stale: number;
+  /** The public payload changed, so cached reads of it are out of date. */
+  changed: boolean;
+}
+
+/**
+ * One object per Discord user, named by their id. It folds ingest deltas into the user's state
+ * (durable in SQLite, so an evicted object comes back whole) and serves their public payloads.
+ */
+export class UserPresence extends DurableObject<Env> {
+  #document: JsonDocument<UserState>;
+  #state: UserState | null;
+  #snapshot: PresenceSnapshot | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#document = new JsonDocument(ctx.storage.sql, "user_state");
+    this.#state = this.#document.read();
+  }
+
+  /** Applies deltas in order; stale ones (not newer than the state) are counted and skipped. */
+  async apply(deltas: UserDelta[]): Promise<ApplyResult> {
+    let state = this.#state ?? emptyState(deltas[0]!.user_id);
+    const result: ApplyResult = { applied: 0, stale: 0, changed: false };
+    let monitoredChanged = false;
+    for (const delta of deltas) {
+      const outcome = applyDelta(state, delta, Date.now());
+      if (outcome.kind === "stale") {
+        result.stale++;
+        continue;
+      }
+      result.applied++;
+      state = outcome.state;
+      result.changed ||= outcome.visibleChanged;
+      monitoredChanged ||= outcome.monitoredChanged;
+    }
+    if (result.applied === 0) return result;
+    // Written before anything is answered: output gates hold the reply until the write is durable.
+    this.#document.write(state);
+    const wasMonitored = this.#state?.monitored ?? false;
+    this.#state = state;
+    if (result.changed) this.#snapshot = null;
+    if (monitoredChanged && wasMonitored !== state.monitored) {
+      await this.env.MONITORED_USERS.getByName("all").setMonitored(state.user_id, state.monitored);
+    }
+    return result;
+  }
+
+  /** The user's payloads, or null when they are not (or no longer) in a monitored guild. */
+  read(): PresenceSnapshot | null {
+    const state = this.#state;
+    if (!state?.monitored || !state.profile) return null;
+    this.#snapshot ??= this.#build(state);
+    return this.#snapshot;
+  }
+
+  #build(state: UserState): PresenceSnapshot {
+    const kv: KeyValues = {};
+    const options = shapingOptions(this.env);
+    return {
+      version: state.version,
+      lantern: lanternUser(state, kv, options, Date.now()),
+      lanyard: lanyardPresence(state, kv, options),
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { etag } from "hono/etag";
+import type { Env } from "./env.ts";
+import { registerDocs } from "./routes/docs.ts";
+import { registerIngest } from "./routes/ingest.ts";
+import { registerLantern } from "./routes/lantern.ts";
+import { registerLanyard } from "./routes/lanyard.ts";
+import { registerService } from "./routes/service.ts";
+
+export function createApp() {
+  const app = new OpenAPIHono<{ Bindings: Env }>();
+
+  // Presence is public: any site may read it from the browser.
+  app.use(
+    "*",
+    cors({ origin: "*", allowMethods: ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"], maxAge: 86_400 }),
+  );
+  // Reads carry their version as a weak ETag; this answers If-None-Match with 304.
+  app.use("*", etag());
+
+  registerService(app);
+  registerLantern(app);
+  registerLanyard(app);
+  registerIngest(app);
+  registerDocs(app);
+
+  // Every miss and every failure is JSON, so API clients never have to parse an HTML error page.
+  app.notFound((c) => c.json({ error: "Resource not found." }, 404));
+  app.onError((error, c) => {
+    console.error("unhandled", c.req.method, c.req.path, error);
+    return c.json({ error: "Internal error." }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,66 @@
+/**
+ * The edge cache for REST reads: one entry per user and dialect, in the Cache API of the data
+ * centre serving the request.
+ *
+ * Why not Hono's cache() middleware: it derives keys from the request URL with an internal scheme,
+ * so ingest could not purge a user's entries when they change, and the bulk route could not reuse
+ * the single-user entries. Here a user has two fixed keys, purged on every change.
+ *
+ * Staleness bound: the Cache API is per data centre and is not replicated. Ingest purges the keys in
+ * the data centre it runs in (locally, in tests, and wherever the runner's requests land), so
+ * reads there see a change at once; other data centres serve an entry for at most the TTL.
+ */
+
+export type Dialect = "lantern" | "lanyard";
+
+export interface CachedRead {
+  status: number;
+  /** The JSON body as stored: the payload alone, or Lantern's error object. */
+  body: string;
+  etag: string | null;
+}
+
+function keyFor(origin: string, userId: string, dialect: Dialect): string {
+  return `${origin}/__edge-cache/${dialect}/users/${userId}`;
+}
+
+export class EdgeCache {
+  #cache: Cache;
+  #origin: string;
+  #ttlSeconds: number;
+
+  constructor(cache: Cache, requestUrl: string, ttlSeconds: number) {
+    this.#cache = cache;
+    this.#origin = new URL(requestUrl).origin;
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  async get(userId: string, dialect: Dialect): Promise<CachedRead | null> {
+    if (this.#ttlSeconds === 0) return null;
+    const hit = await this.#cache.match(keyFor(this.#origin, userId, dialect));
+    if (!hit) return null;
+    return { status: hit.status, body: await hit.text(), etag: hit.headers.get("etag") };
+  }
+
+  async put(userId: string, dialect: Dialect, read: CachedRead): Promise<void> {
+    if (this.#ttlSeconds === 0) return;
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "cache-control": `public, max-age=${this.#ttlSeconds}`,
+    };
+    if (read.etag) headers.etag = read.etag;
+    // 404s are stored too, so a flood of reads for unknown ids does not wake an object per read.
+    await this.#cache.put(
+      keyFor(this.#origin, userId, dialect),
+      new Response(read.body, { status: read.status, headers }),
+    );
+  }
+
+  async purge(userId: string): Promise<void> {
+    await Promise.all(
+      (["lantern", "lanyard"] as const).map((dialect) =>
+        this.#cache.delete(keyFor(this.#origin, userId, dialect)),
+      ),
+    );
+  }
+}

@@ -1,0 +1,177 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { GatewaySessions } from "../../schemas/gateway-sessions.ts";
+import { INGEST_LIMITS, IngestBatch, IngestResult, type UserDelta } from "../../schemas/ingest.ts";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
+import { EdgeCache } from "../edge-cache.ts";
+import { cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH } from "../env.ts";
+
+/**
+ * Where the gateway runner delivers presence: signed batches of per-user deltas, each applied by
+ * the user's own object. A batch either succeeds whole or fails with a status the runner retries
+ * (503), which is safe because every delta is versioned and a replay is ignored as stale.
+ */
+
+type Ctx = Context<{ Bindings: Env }>;
+
+const IngestError = z
+  .object({ error: z.string(), reason: z.string().optional() })
+  .meta({ id: "IngestError", description: "Why an ingest request was refused." });
+
+const signedHeaders = z.object({
+  [SIGNATURE_HEADER]: z.string().meta({ description: "sha256=<hex HMAC-SHA256 of the timestamp, a dot, and the body>" }),
+  [TIMESTAMP_HEADER]: z
+    .string()
+    .meta({ description: "Milliseconds since the epoch when the request was signed." }),
+});
+
+/** Reads the body within the size limit and checks its signature; a Response when refused. */
+async function authenticate(c: Ctx): Promise<{ body: string } | Response> {
+  const secret = c.env.INGEST_SECRET;
+  if (!secret || secret.length < MIN_INGEST_SECRET_LENGTH) {
+    return c.json({ error: "ingest is not configured: INGEST_SECRET is missing or too short" }, 503);
+  }
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > INGEST_LIMITS.maxBodyBytes) return tooLarge(c);
+  const body = await c.req.text();
+  if (new TextEncoder().encode(body).byteLength > INGEST_LIMITS.maxBodyBytes) return tooLarge(c);
+  const verdict = await verifyIngest(
+    secret,
+    { signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER) },
+    body,
+  );
+  if (!verdict.ok) return c.json({ error: "signature refused", reason: verdict.reason }, 401);
+  return { body };
+}
+
+function tooLarge(c: Ctx) {
+  return c.json({ error: `body exceeds ${INGEST_LIMITS.maxBodyBytes} bytes` }, 413);
+}
+
+function parseJson(c: Ctx, body: string, schema: z.ZodType) {
+  let value: unknown;
+  try {
+    value = body === "" ? undefined : JSON.parse(body);
+  } catch {
+    return { response: c.json({ error: "body is not JSON" }, 400) };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { response: c.json({ error: `${issue?.path.join(".") || "body"}: ${issue?.message}` }, 400) };
+  }
+  return { data: parsed.data };
+}
+
+/** Groups deltas by user, keeping each user's deltas in the order they were sent. */
+export function groupByUser(deltas: UserDelta[]): Map<string, UserDelta[]> {
+  const byUser = new Map<string, UserDelta[]>();
+  for (const delta of deltas) {
+    const list = byUser.get(delta.user_id);
+    if (list) list.push(delta);
+    else byUser.set(delta.user_id, [delta]);
+  }
+  return byUser;
+}
+
+const ingestRoute = createRoute({
+  method: "post",
+  path: "/ingest",
+  tags: ["Internal"],
+  summary: "Deliver a batch of presence deltas (gateway runner only)",
+  request: {
+    headers: signedHeaders,
+    body: { content: { "application/json": { schema: IngestBatch } }, required: true },
+  },
+  responses: {
+    200: { description: "Applied.", content: { "application/json": { schema: IngestResult } } },
+    400: { description: "Malformed batch.", content: { "application/json": { schema: IngestError } } },
+    401: {
+      description: "Missing, stale or wrong signature.",
+      content: { "application/json": { schema: IngestError } },
+    },
+    413: { description: "Body too large.", content: { "application/json": { schema: IngestError } } },
+    503: {
+      description: "Not configured, or a user's object failed: retry.",
+      content: { "application/json": { schema: IngestError } },
+    },
+  },
+});
+
+const sessionsGet = createRoute({
+  method: "get",
+  path: "/ingest/sessions",
+  tags: ["Internal"],
+  summary: "The runner's gateway session checkpoints",
+  request: { headers: signedHeaders },
+  responses: {
+    200: { description: "Stored sessions.", content: { "application/json": { schema: GatewaySessions } } },
+    401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
+  },
+});
+
+const sessionsPut = createRoute({
+  method: "put",
+  path: "/ingest/sessions",
+  tags: ["Internal"],
+  summary: "Replace the runner's gateway session checkpoints",
+  request: {
+    headers: signedHeaders,
+    body: { content: { "application/json": { schema: GatewaySessions } }, required: true },
+  },
+  responses: {
+    204: { description: "Stored." },
+    400: { description: "Malformed.", content: { "application/json": { schema: IngestError } } },
+    401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
+  },
+});
+
+export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
+  // Validation is done by hand below (signature first, then the body), so the routes are declared
+  // for the docs and their handlers read the raw body.
+  app.openAPIRegistry.registerPath(ingestRoute);
+  app.openAPIRegistry.registerPath(sessionsGet);
+  app.openAPIRegistry.registerPath(sessionsPut);
+
+  app.post("/ingest", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const parsed = parseJson(c, auth.body, IngestBatch);
+    if ("response" in parsed) return parsed.response;
+    const batch = parsed.data as IngestBatch;
+
+    const cache = new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env));
+    let applied = 0;
+    let stale = 0;
+    try {
+      await Promise.all(
+        [...groupByUser(batch.deltas)].map(async ([userId, deltas]) => {
+          const result = await c.env.USER_PRESENCE.getByName(userId).apply(deltas);
+          applied += result.applied;
+          stale += result.stale;
+          if (result.changed) await cache.purge(userId);
+        }),
+      );
+    } catch (error) {
+      console.error("ingest: applying batch failed", batch.batch_id, error);
+      return c.json({ error: "a user's object failed; retry the batch" }, 503);
+    }
+    return c.json({ batch_id: batch.batch_id, applied, stale } satisfies IngestResult);
+  });
+
+  app.get("/ingest/sessions", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const sessions = await c.env.GATEWAY_SESSIONS.getByName("runner").get();
+    return c.json({ sessions });
+  });
+
+  app.put("/ingest/sessions", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const parsed = parseJson(c, auth.body, GatewaySessions);
+    if ("response" in parsed) return parsed.response;
+    await c.env.GATEWAY_SESSIONS.getByName("runner").put((parsed.data as GatewaySessions).sessions);
+    return c.body(null, 204);
+  });
+}
