@@ -296,10 +296,12 @@ export class World extends EventEmitter<WorldEvents> {
   setPresence(guildId: string, input: PresenceInput): GatewayPresenceUpdate {
     const guild = this.requireGuild(guildId);
     this.requireMember(guild, input.user.id);
+    // Discord announces an offline user with no activities and no platforms, whatever they had.
+    const offline = input.status === "offline";
     const stored: StoredPresence = {
       status: input.status,
-      activities: input.activities ?? [],
-      client_status: input.client_status ?? {},
+      activities: offline ? [] : (input.activities ?? []),
+      client_status: offline ? {} : (input.client_status ?? {}),
     };
     if (stored.status === "offline") guild.presences.delete(input.user.id);
     else guild.presences.set(input.user.id, stored);
