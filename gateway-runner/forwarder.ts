@@ -1,0 +1,257 @@
+import { randomUUID } from "node:crypto";
+import { INGEST_LIMITS, type IngestBatchInput, type UserDeltaInput } from "../schemas/ingest.ts";
+import { type BackoffPolicy, backoffDelay, retryAfterMs } from "./backoff.ts";
+import { Coalescer, type PendingDelta, type UserUpdate } from "./coalescer.ts";
+import { describeError, type Logger } from "./log.ts";
+import type { BatchFailure, RunnerMetrics } from "./metrics.ts";
+import type { SequenceHold } from "./sequence-tracker.ts";
+import { signedFetch } from "./signed-fetch.ts";
+import { VersionClock } from "./version-clock.ts";
+
+/**
+ * Sends the buffered deltas to the Worker's /ingest, signed, in batches of at most
+ * INGEST_LIMITS.maxDeltas, one batch in flight at a time (which is what keeps each user's deltas in
+ * order). Events wait at most one flush window before their batch leaves.
+ *
+ * What the Worker answers decides what happens to a batch:
+ * - 2xx: delivered; the gateway sequences it held are released for the checkpoint.
+ * - no answer, 5xx, 429: the Worker is away or busy. The deltas go back into the buffer, under
+ *   anything newer for the same users, and the batch is retried with exponential backoff and
+ *   jitter (429's Retry-After honoured). Nothing is lost however long this lasts, and the buffer
+ *   never holds more than one delta per user.
+ * - any other 4xx (401 bad signature, 400 invalid, 413 too large): retrying cannot help, since the
+ *   runner's configuration or code is wrong. The batch is logged as an error, counted
+ *   (batches_failed_total{reason="rejected"}) and dropped, so one bad batch cannot stall the rest.
+ */
+
+export type IngestVerdict = "ok" | "retry" | "drop";
+
+export function classifyIngestStatus(status: number): IngestVerdict {
+  if (status >= 200 && status < 300) return "ok";
+  if (status === 429 || status >= 500) return "retry";
+  return "drop";
+}
+
+export interface ForwarderOptions {
+  ingestUrl: string;
+  secret: string;
+  flushWindowMs: number;
+  backoff: BackoffPolicy;
+  timeoutMs: number;
+  /** Releases a gateway sequence once its delta is delivered or given up. */
+  release(hold: SequenceHold): void;
+  metrics: RunnerMetrics;
+  log: Logger;
+  maxDeltas?: number;
+  maxBodyBytes?: number;
+  clock?: VersionClock;
+}
+
+type Outcome =
+  | { verdict: "ok" }
+  | { verdict: "retry"; reason: BatchFailure; detail: string; retryAfterMs: number | null }
+  | { verdict: "drop"; reason: BatchFailure; detail: string };
+
+export class Forwarder {
+  readonly #options: ForwarderOptions;
+  readonly #maxDeltas: number;
+  readonly #maxBodyBytes: number;
+  readonly #clock: VersionClock;
+  readonly #buffer = new Coalescer();
+  #inFlight: PendingDelta[] = [];
+  #sending = false;
+  #timer: NodeJS.Timeout | null = null;
+  #failures = 0;
+  #draining = false;
+  #stopped = false;
+  #lastForward: { ok: boolean; at: number; detail?: string } | null = null;
+  #emptyWaiters: (() => void)[] = [];
+
+  constructor(options: ForwarderOptions) {
+    this.#options = options;
+    this.#maxDeltas = Math.min(options.maxDeltas ?? INGEST_LIMITS.maxDeltas, INGEST_LIMITS.maxDeltas);
+    this.#maxBodyBytes = Math.min(
+      options.maxBodyBytes ?? INGEST_LIMITS.maxBodyBytes,
+      INGEST_LIMITS.maxBodyBytes,
+    );
+    this.#clock = options.clock ?? new VersionClock();
+  }
+
+  add(update: UserUpdate, receivedAt: number, hold: SequenceHold | null): void {
+    for (const spare of this.#buffer.add(update, receivedAt, hold)) this.#options.release(spare);
+    this.#updateGauge();
+    this.#schedule(this.#draining ? 0 : this.#options.flushWindowMs);
+  }
+
+  /** Distinct users with a delta not yet acknowledged, waiting or in flight. */
+  get bufferedUsers(): number {
+    let inFlightOnly = 0;
+    for (const delta of this.#inFlight) if (!this.#buffer.has(delta.userId)) inFlightOnly += 1;
+    return this.#buffer.size + inFlightOnly;
+  }
+
+  /** How the last batch fared (null before the first): what /health reports. */
+  get lastForward(): { ok: boolean; at: number; detail?: string } | null {
+    return this.#lastForward;
+  }
+
+  /**
+   * Sends everything now, retrying as usual, until the buffer is empty or `timeoutMs` has passed.
+   * Resolves true when everything was delivered.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.#draining = true;
+    if (this.bufferedUsers === 0) return true;
+    if (!this.#sending) {
+      this.#clearTimer();
+      this.#schedule(0);
+    }
+    let timeout: NodeJS.Timeout | undefined;
+    const emptied = new Promise<boolean>((resolve) => this.#emptyWaiters.push(() => resolve(true)));
+    const expired = new Promise<boolean>((resolve) => {
+      timeout = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const drained = await Promise.race([emptied, expired]);
+    clearTimeout(timeout);
+    return drained;
+  }
+
+  /** Stops sending; whatever is buffered stays unacknowledged (and is replayed after a resume). */
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimer();
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped || this.#timer || this.#sending || this.#buffer.size === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#flush();
+    }, delayMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  async #flush(): Promise<void> {
+    const deltas = this.#buffer.take(this.#maxDeltas);
+    if (deltas.length === 0) return;
+    this.#sending = true;
+    this.#inFlight = deltas;
+    let outcome: Outcome;
+    try {
+      outcome = await this.#send(deltas);
+    } catch (error) {
+      // Only a bug gets here; treat it like an unreachable Worker rather than lose the deltas.
+      outcome = { verdict: "retry", reason: "unreachable", detail: describeError(error), retryAfterMs: null };
+    }
+    this.#inFlight = [];
+    this.#sending = false;
+    this.#settle(deltas, outcome);
+    this.#updateGauge();
+    if (this.bufferedUsers === 0) {
+      for (const resolve of this.#emptyWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Posts one batch, first shrinking it until its body fits; deltas it leaves out go back in line. */
+  async #send(deltas: PendingDelta[]): Promise<Outcome> {
+    let body = this.#serialise(deltas);
+    while (Buffer.byteLength(body) > this.#maxBodyBytes && deltas.length > 1) {
+      const later = deltas.splice(Math.ceil(deltas.length / 2));
+      for (const spare of this.#buffer.restore(later)) this.#options.release(spare);
+      body = this.#serialise(deltas);
+    }
+    if (Buffer.byteLength(body) > this.#maxBodyBytes) {
+      return {
+        verdict: "drop",
+        reason: "too_large",
+        detail: `one delta is ${Buffer.byteLength(body)} bytes, over ${this.#maxBodyBytes}`,
+      };
+    }
+    let response: Response;
+    try {
+      response = await signedFetch(this.#options.ingestUrl, this.#options.secret, {
+        method: "POST",
+        body,
+        timeoutMs: this.#options.timeoutMs,
+      });
+    } catch (error) {
+      return { verdict: "retry", reason: "unreachable", detail: describeError(error), retryAfterMs: null };
+    }
+    const text = await response.text().catch(() => "");
+    const detail = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
+    switch (classifyIngestStatus(response.status)) {
+      case "ok":
+        return { verdict: "ok" };
+      case "retry":
+        return {
+          verdict: "retry",
+          reason: response.status === 429 ? "rate_limited" : "server_error",
+          detail,
+          retryAfterMs: retryAfterMs(response.headers.get("retry-after"), this.#options.backoff.capMs),
+        };
+      default:
+        return { verdict: "drop", reason: "rejected", detail };
+    }
+  }
+
+  #serialise(deltas: PendingDelta[]): string {
+    const batch: IngestBatchInput = { batch_id: randomUUID(), deltas: deltas.map((d) => this.#toWire(d)) };
+    return JSON.stringify(batch);
+  }
+
+  #toWire(delta: PendingDelta): UserDeltaInput {
+    const wire: UserDeltaInput = { user_id: delta.userId, version: this.#clock.next() };
+    if (delta.user !== undefined) wire.user = delta.user;
+    if (delta.membership !== undefined) wire.membership = delta.membership;
+    if (delta.presence !== undefined) wire.presence = delta.presence;
+    return wire;
+  }
+
+  #settle(deltas: PendingDelta[], outcome: Outcome): void {
+    const { metrics, log, release } = this.#options;
+    const now = performance.now();
+    if (outcome.verdict === "retry") {
+      for (const spare of this.#buffer.restore(deltas)) release(spare);
+      this.#failures += 1;
+      this.#lastForward = { ok: false, at: Date.now(), detail: outcome.detail };
+      metrics.batchesFailed.inc({ reason: outcome.reason });
+      metrics.retries.inc();
+      const delay = Math.max(backoffDelay(this.#failures, this.#options.backoff), outcome.retryAfterMs ?? 0);
+      log.warn("ingest failed; retrying", {
+        reason: outcome.reason,
+        detail: outcome.detail,
+        attempt: this.#failures,
+        retry_in_ms: delay,
+        buffered_users: this.bufferedUsers,
+      });
+      this.#schedule(delay);
+      return;
+    }
+    for (const delta of deltas) for (const hold of delta.holds) release(hold);
+    this.#failures = 0;
+    if (outcome.verdict === "ok") {
+      this.#lastForward = { ok: true, at: Date.now() };
+      metrics.batchesSent.inc();
+      metrics.deltasSent.inc(deltas.length);
+      for (const delta of deltas) metrics.forwardLatency.observe((now - delta.receivedAt) / 1000);
+    } else {
+      this.#lastForward = { ok: false, at: Date.now(), detail: outcome.detail };
+      metrics.batchesFailed.inc({ reason: outcome.reason });
+      metrics.deltasDropped.inc({ reason: outcome.reason }, deltas.length);
+      log.error("ingest refused a batch; dropping it (check INGEST_SECRET and the runner version)", {
+        reason: outcome.reason,
+        detail: outcome.detail,
+        deltas: deltas.length,
+      });
+    }
+    this.#schedule(this.#draining || this.#buffer.size >= this.#maxDeltas ? 0 : this.#options.flushWindowMs);
+  }
+
+  #updateGauge(): void {
+    this.#options.metrics.bufferUsers.set(this.bufferedUsers);
+  }
+}

@@ -1,0 +1,104 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * The runner's Prometheus metrics, in a registry of their own (not prom-client's global one) so
+ * that several runners in one test process do not share counters. No label ever carries a token,
+ * a secret or a user id.
+ */
+
+export const SHARD_STATES = ["idle", "connecting", "resuming", "ready"] as const;
+export type ShardState = (typeof SHARD_STATES)[number];
+
+/** Why a batch did not get through: the first three are retried, the last two dropped. */
+export type BatchFailure = "unreachable" | "server_error" | "rate_limited" | "rejected" | "too_large";
+
+export type RunnerMetrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "porchlight_runner_" });
+  let shardStates: () => Promise<Map<number, ShardState>> = async () => new Map();
+
+  const metrics = {
+    registry,
+    eventsIn: new Counter({
+      name: "porchlight_runner_events_total",
+      help: "Gateway dispatches received, by type.",
+      labelNames: ["type"] as const,
+      registers: [registry],
+    }),
+    deltasSent: new Counter({
+      name: "porchlight_runner_deltas_sent_total",
+      help: "User deltas the Worker acknowledged.",
+      registers: [registry],
+    }),
+    deltasDropped: new Counter({
+      name: "porchlight_runner_deltas_dropped_total",
+      help: "User deltas given up on, by reason (see batches_failed).",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    batchesSent: new Counter({
+      name: "porchlight_runner_batches_sent_total",
+      help: "Ingest batches the Worker acknowledged.",
+      registers: [registry],
+    }),
+    batchesFailed: new Counter({
+      name: "porchlight_runner_batches_failed_total",
+      help: "Ingest batches that failed: unreachable, server_error (5xx), rate_limited (429) are retried; rejected (other 4xx) and too_large are dropped.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: "porchlight_runner_retries_total",
+      help: "Ingest retries scheduled after a failed batch.",
+      registers: [registry],
+    }),
+    bufferUsers: new Gauge({
+      name: "porchlight_runner_buffer_users",
+      help: "Users with a delta waiting for the Worker, in the buffer or in flight.",
+      registers: [registry],
+    }),
+    monitoredUsers: new Gauge({
+      name: "porchlight_runner_monitored_users",
+      help: "Members of the monitored guilds known to this process.",
+      registers: [registry],
+    }),
+    shardState: new Gauge({
+      name: "porchlight_runner_shard_state",
+      help: "1 for the state each shard is in, 0 for the others.",
+      labelNames: ["shard", "state"] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [shard, current] of await shardStates()) {
+          for (const state of SHARD_STATES)
+            this.set({ shard: String(shard), state }, state === current ? 1 : 0);
+        }
+      },
+    }),
+    forwardLatency: new Histogram({
+      name: "porchlight_runner_forward_latency_seconds",
+      help: "From receiving a dispatch to the Worker acknowledging the delta that carries it.",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    memberRequests: new Counter({
+      name: "porchlight_runner_member_requests_total",
+      help: "All-member requests (op 8): sent, rate_limited (RATE_LIMITED dispatches), completed (every chunk received).",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    checkpoints: new Counter({
+      name: "porchlight_runner_checkpoints_total",
+      help: "Session checkpoints written to the session store, by outcome.",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    /** Where the shard-state gauge reads from; the gateway sets it once it exists. */
+    readShardStatesFrom(source: () => Promise<Map<number, ShardState>>): void {
+      shardStates = source;
+    },
+  };
+  return metrics;
+}

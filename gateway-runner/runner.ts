@@ -1,0 +1,170 @@
+import { GatewayOpcodes } from "discord-api-types/v10";
+import { Checkpointer } from "./checkpointer.ts";
+import type { RunnerConfig } from "./config.ts";
+import { FileSessionStore } from "./file-session-store.ts";
+import { Forwarder } from "./forwarder.ts";
+import { Gateway } from "./gateway.ts";
+import { evaluateHealth, type HealthReport } from "./health.ts";
+import { type OpsServer, startOpsServer } from "./http-server.ts";
+import { HttpSessionStore } from "./http-session-store.ts";
+import { createLogger, describeError, type Logger } from "./log.ts";
+import { MemberRequests } from "./member-requests.ts";
+import { createMetrics, type RunnerMetrics } from "./metrics.ts";
+import { PresencePipeline } from "./pipeline.ts";
+import { PresenceRouter } from "./presence-router.ts";
+import { SequenceTracker } from "./sequence-tracker.ts";
+import { SessionCache } from "./session-cache.ts";
+import type { SessionStore } from "./session-store.ts";
+
+/**
+ * The composition root: builds every part from the config and wires them together. The data flows
+ * gateway → pipeline (router, member requests) → forwarder → Worker; acknowledgements flow back to
+ * the sequence tracker, whose checkpoints the checkpointer persists.
+ */
+
+export interface RunnerOptions {
+  log?: Logger;
+  /** Replaces the store SESSION_STORE names. */
+  sessionStore?: SessionStore;
+}
+
+export interface Runner {
+  metrics: RunnerMetrics;
+  /** The port /metrics and /health listen on (useful when METRICS_PORT is 0). */
+  opsPort: number;
+  /** Resolves when every shard is READY or RESUMED for the first time. */
+  connected: Promise<void>;
+  /** Resolves with the error if a shard fails for good (bad token, disallowed intents...). */
+  failed: Promise<Error>;
+  health(): Promise<HealthReport>;
+  /**
+   * Stops taking events, delivers what is buffered (within SHUTDOWN_TIMEOUT_MS), checkpoints, and
+   * closes the shards leaving their sessions resumable. Resolves whether everything was delivered.
+   */
+  shutdown(): Promise<{ drained: boolean }>;
+}
+
+export function createSessionStore(config: RunnerConfig): SessionStore {
+  return config.sessionStore.kind === "worker"
+    ? new HttpSessionStore(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs)
+    : new FileSessionStore(config.sessionStore.path);
+}
+
+export async function startRunner(config: RunnerConfig, options: RunnerOptions = {}): Promise<Runner> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const tracker = new SequenceTracker();
+  const sessions = new SessionCache(tracker);
+  const store = options.sessionStore ?? createSessionStore(config);
+  try {
+    // Sessions of shards this runner does not run are left out, and so drop out of the next save.
+    const loaded = (await store.load()).filter((session) => config.shardIds.includes(session.shard_id));
+    sessions.seed(loaded);
+    log.info("sessions loaded", { store: store.description, sessions: loaded.length });
+  } catch (error) {
+    // A lost checkpoint costs one IDENTIFY per shard; refusing to start would cost the presence feed.
+    log.warn("sessions could not be loaded; shards will identify", {
+      store: store.description,
+      error: describeError(error),
+    });
+  }
+
+  const forwarder = new Forwarder({
+    ingestUrl: config.ingestUrl,
+    secret: config.ingestSecret,
+    flushWindowMs: config.flushWindowMs,
+    backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+    timeoutMs: config.ingestTimeoutMs,
+    release: (hold) => tracker.release(hold),
+    metrics,
+    log,
+  });
+  const router = new PresenceRouter(config.monitoredGuildIds);
+  const requests = new MemberRequests({
+    send: (shardId, d) => gateway.send(shardId, { op: GatewayOpcodes.RequestGuildMembers, d }),
+    metrics,
+    log,
+  });
+  const pipeline = new PresencePipeline({
+    router,
+    requests,
+    tracker,
+    forwarder,
+    metrics,
+    log,
+    shardCount: config.shardCount,
+  });
+  const gateway = new Gateway(
+    {
+      token: config.discordToken,
+      apiBase: config.discordApiBase,
+      shardCount: config.shardCount,
+      shardIds: config.shardIds,
+      sessions,
+      log,
+    },
+    {
+      dispatch: (shardId, payload, receivedAt) => pipeline.onDispatch(shardId, payload, receivedAt),
+      resumed: (shardId) => pipeline.onResumed(shardId),
+    },
+  );
+  metrics.readShardStatesFrom(() => gateway.states());
+  const checkpointer = new Checkpointer({
+    cache: sessions,
+    store,
+    metrics,
+    log,
+    intervalMs: config.checkpointIntervalMs,
+  });
+
+  const health = async () =>
+    evaluateHealth({
+      shards: await gateway.states(),
+      expectedShards: config.shardIds,
+      bufferedUsers: forwarder.bufferedUsers,
+      lastForward: forwarder.lastForward,
+    });
+  let ops: OpsServer;
+  try {
+    ops = await startOpsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health });
+  } catch (error) {
+    await checkpointer.stop();
+    throw new Error(`cannot listen on ${config.metricsHost}:${config.metricsPort}: ${describeError(error)}`);
+  }
+  log.info("gateway runner starting", {
+    shards: config.shardIds.join(","),
+    shard_count: config.shardCount,
+    monitored_guilds: config.monitoredGuildIds.length,
+    ops: `http://${config.metricsHost}:${ops.port}`,
+  });
+
+  const connected = gateway.connect();
+  connected.then(
+    () => log.info("all shards connected"),
+    () => {},
+  );
+  const failed = new Promise<Error>((resolve) => gateway.manager.once("error", (error) => resolve(error)));
+
+  let shutdown: Promise<{ drained: boolean }> | null = null;
+  return {
+    metrics,
+    opsPort: ops.port,
+    connected,
+    failed,
+    health,
+    shutdown() {
+      shutdown ??= (async () => {
+        pipeline.stopAccepting();
+        const drained = await forwarder.drain(config.shutdownTimeoutMs);
+        forwarder.stop();
+        if (!drained) log.warn("shutdown timeout: undelivered deltas will be replayed after the resume");
+        await checkpointer.stop();
+        await gateway.suspend();
+        await ops.close();
+        log.info("gateway runner stopped", { drained });
+        return { drained };
+      })();
+      return shutdown;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { ingestHeaders } from "../schemas/ingest-signature.ts";
+
+/**
+ * An HTTP request to the Worker's ingest routes, signed as schemas/ingest-signature.ts describes (a
+ * GET signs the empty body). Every call has a deadline: a Worker that accepts the connection and
+ * never answers must not stall the buffer.
+ */
+export async function signedFetch(
+  url: string,
+  secret: string,
+  request: { method: "GET" | "POST" | "PUT"; body?: string; timeoutMs: number },
+): Promise<Response> {
+  const body = request.body ?? "";
+  return fetch(url, {
+    method: request.method,
+    headers: await ingestHeaders(secret, body),
+    body: request.method === "GET" ? undefined : body,
+    signal: AbortSignal.timeout(request.timeoutMs),
+  });
+}

@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { classifyIngestStatus, Forwarder, type ForwarderOptions } from "../../../gateway-runner/forwarder.ts";
+import { createLogger } from "../../../gateway-runner/log.ts";
+import { createMetrics, type RunnerMetrics } from "../../../gateway-runner/metrics.ts";
+import { SequenceTracker } from "../../../gateway-runner/sequence-tracker.ts";
+import { INGEST_LIMITS, type Presence } from "../../../schemas/ingest.ts";
+import { TEST_SECRET } from "./helpers/harness.ts";
+import { IngestReceiver } from "./helpers/receiver.ts";
+import { waitFor } from "./helpers/wait.ts";
+
+// The forwarder against a real HTTP receiver, fed updates directly: no Discord in these tests.
+
+const userId = (i: number) => String(100_000_000_000_000_000n + BigInt(i));
+const playing = (game: string): Presence => ({
+  status: "online",
+  client_status: {},
+  activities: [{ name: game, type: 0 }],
+});
+
+let receiver: IngestReceiver;
+let metrics: RunnerMetrics;
+let tracker: SequenceTracker;
+let forwarder: Forwarder;
+
+function start(overrides: Partial<ForwarderOptions> = {}): Forwarder {
+  forwarder = new Forwarder({
+    ingestUrl: receiver.ingestUrl,
+    secret: TEST_SECRET,
+    flushWindowMs: 10,
+    backoff: { baseMs: 20, capMs: 200 },
+    timeoutMs: 5_000,
+    release: (hold) => tracker.release(hold),
+    metrics,
+    log: createLogger("silent"),
+    ...overrides,
+  });
+  return forwarder;
+}
+
+const value = async (name: keyof RunnerMetrics, labels: Record<string, string> = {}) => {
+  const metric = (
+    await (metrics[name] as { get(): Promise<{ values: { labels: object; value: number }[] }> }).get()
+  ).values;
+  return (
+    metric.find((v) =>
+      Object.entries(labels).every(([k, l]) => (v.labels as Record<string, string>)[k] === l),
+    )?.value ?? 0
+  );
+};
+
+beforeEach(async () => {
+  receiver = await IngestReceiver.start(TEST_SECRET);
+  metrics = createMetrics();
+  tracker = new SequenceTracker();
+  tracker.startSession(0, 0);
+});
+afterEach(async () => {
+  forwarder?.stop();
+  await receiver.close();
+});
+
+describe("classifyIngestStatus", () => {
+  it("retries only what waiting can fix", () => {
+    expect([200, 202, 204].map(classifyIngestStatus)).toEqual(["ok", "ok", "ok"]);
+    expect([429, 500, 502, 503].map(classifyIngestStatus)).toEqual(["retry", "retry", "retry", "retry"]);
+    expect([301, 400, 401, 403, 404, 413].map(classifyIngestStatus)).toEqual([
+      "drop",
+      "drop",
+      "drop",
+      "drop",
+      "drop",
+      "drop",
+    ]);
+  });
+});
+
+describe("Forwarder", () => {
+  it("sends signed batches of at most the ingest limit, each user once, versions increasing", async () => {
+    start();
+    const users = INGEST_LIMITS.maxDeltas * 2 + 200;
+    for (let i = 0; i < users; i++)
+      forwarder.add({ userId: userId(i), presence: playing("a") }, performance.now(), null);
+    await waitFor("every user delivered", () => receiver.users.size === users);
+    // The receiver verifies each signature and parses each batch; none was refused.
+    expect(receiver.requests.every((r) => r.status === 200)).toBe(true);
+    expect(receiver.batches.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...receiver.batches.map((b) => b.deltas.length))).toBe(INGEST_LIMITS.maxDeltas);
+    const versions = receiver.batches.flatMap((b) => b.deltas.map((d) => d.version));
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    // The receiver applies a batch just before the forwarder reads its answer.
+    await waitFor("every delta counted", async () => (await value("deltasSent")) === users);
+    expect(await value("batchesSent")).toBe(receiver.batches.length);
+  });
+
+  it("shrinks a batch until its body fits the byte limit", async () => {
+    start({ maxBodyBytes: 2_000 });
+    for (let i = 0; i < 40; i++)
+      forwarder.add({ userId: userId(i), presence: playing("x".repeat(100)) }, 0, null);
+    await waitFor("every user delivered", () => receiver.users.size === 40);
+    expect(receiver.batches.length).toBeGreaterThan(1);
+    expect(receiver.count(200)).toBe(receiver.batches.length);
+  });
+
+  it("drops a single delta too large for any batch, and sends the others", async () => {
+    start({ maxBodyBytes: 1_000 });
+    const hold = tracker.hold(0, 3);
+    tracker.handled(0, 3);
+    forwarder.add({ userId: userId(1), presence: playing("x".repeat(2_000)) }, 0, hold);
+    forwarder.add({ userId: userId(2), presence: playing("small") }, 0, null);
+    await waitFor("the small one", () => receiver.users.has(userId(2)));
+    await waitFor(
+      "the large one dropped",
+      async () => (await value("deltasDropped", { reason: "too_large" })) === 1,
+    );
+    expect(receiver.users.has(userId(1))).toBe(false);
+    expect(tracker.acknowledged(0)).toBe(3);
+  });
+
+  it("drops and counts a batch refused with 401, without retrying it, and carries on", async () => {
+    start();
+    let refuse = true;
+    receiver.override = () => (refuse ? 401 : null);
+    const hold = tracker.hold(0, 1);
+    tracker.handled(0, 1);
+    forwarder.add({ userId: userId(1), presence: playing("lost") }, 0, hold);
+    await waitFor("the 401", () => receiver.count(401) === 1);
+    await waitFor(
+      "the batch counted as rejected",
+      async () => (await value("batchesFailed", { reason: "rejected" })) === 1,
+    );
+    expect(await value("deltasDropped", { reason: "rejected" })).toBe(1);
+    // Dropped is final: the sequence is released, so the checkpoint moves past it.
+    expect(tracker.acknowledged(0)).toBe(1);
+    expect(forwarder.lastForward?.ok).toBe(false);
+    refuse = false;
+    forwarder.add({ userId: userId(2), presence: playing("kept") }, 0, null);
+    await waitFor("the next batch", () => receiver.users.has(userId(2)));
+    expect(receiver.count(401)).toBe(1);
+    expect(receiver.users.has(userId(1))).toBe(false);
+    expect(await value("retries")).toBe(0);
+    expect(forwarder.lastForward?.ok).toBe(true);
+  });
+
+  it("retries 5xx and 429 with backoff, holding the sequences until delivered", async () => {
+    start();
+    let failures = 0;
+    receiver.override = () => (failures++ < 4 ? (failures % 2 ? 503 : 429) : null);
+    const hold = tracker.hold(0, 7);
+    tracker.handled(0, 7);
+    forwarder.add({ userId: userId(1), presence: playing("eventually") }, 0, hold);
+    await waitFor("delivery after the failures", () => receiver.users.has(userId(1)));
+    expect(receiver.count(503)).toBe(2);
+    expect(receiver.count(429)).toBe(2);
+    expect(await value("retries")).toBe(4);
+    expect(await value("batchesFailed", { reason: "server_error" })).toBe(2);
+    expect(await value("batchesFailed", { reason: "rate_limited" })).toBe(2);
+    await waitFor("the sequence released", () => tracker.acknowledged(0) === 7);
+  });
+
+  it("keeps one delta per user while the Worker is away, and converges on the latest state", async () => {
+    start();
+    const users = 20;
+    await receiver.close();
+    let maxBuffered = 0;
+    for (let round = 0; round < 100; round++) {
+      for (let i = 0; i < users; i++)
+        forwarder.add({ userId: userId(i), presence: playing(`round ${round}`) }, 0, null);
+      maxBuffered = Math.max(maxBuffered, forwarder.bufferedUsers);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(
+      "a few failed attempts",
+      async () => (await value("batchesFailed", { reason: "unreachable" })) >= 2,
+    );
+    expect(maxBuffered).toBeLessThanOrEqual(users);
+    expect(forwarder.bufferedUsers).toBe(users);
+    expect(await value("bufferUsers")).toBe(users);
+    await receiver.open();
+    await waitFor("convergence", () =>
+      [...Array(users).keys()].every(
+        (i) => receiver.users.get(userId(i))?.presence?.activities[0]?.name === "round 99",
+      ),
+    );
+    await waitFor("an empty buffer", () => forwarder.bufferedUsers === 0);
+  });
+
+  it("drains everything on demand, and says when it could not", async () => {
+    start({ flushWindowMs: 10_000 });
+    forwarder.add({ userId: userId(1), presence: playing("now") }, 0, null);
+    expect(await forwarder.drain(10_000)).toBe(true);
+    expect(receiver.users.has(userId(1))).toBe(true);
+    await receiver.close();
+    forwarder.add({ userId: userId(2), presence: playing("never") }, 0, null);
+    expect(await forwarder.drain(300)).toBe(false);
+    expect(forwarder.bufferedUsers).toBe(1);
+  });
+
+  it("measures forward latency for every delivered delta", async () => {
+    start();
+    for (let i = 0; i < 5; i++)
+      forwarder.add({ userId: userId(i), presence: playing("a") }, performance.now(), null);
+    await waitFor("delivery", async () => (await value("deltasSent")) === 5);
+    const histogram = await metrics.forwardLatency.get();
+    expect(histogram.values.find((v) => v.metricName?.endsWith("_count"))?.value).toBe(5);
+  });
+});

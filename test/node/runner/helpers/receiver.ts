@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type GatewaySession, GatewaySessions } from "../../../../schemas/gateway-sessions.ts";
+import { type DiscordProfile, IngestBatch, type Presence } from "../../../../schemas/ingest.ts";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../../../schemas/ingest-signature.ts";
+
+/**
+ * A real HTTP server standing in for the Worker's ingest routes. It checks every signature with
+ * schemas/ingest-signature.ts and parses every batch with schemas/ingest.ts, and folds deltas into
+ * per-user state the way the Worker does: a delta applies only if its version is newer.
+ */
+
+export interface UserRecord {
+  version: number;
+  user?: DiscordProfile;
+  membership?: { joined_at: string } | null;
+  presence?: Presence;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  batchId?: string;
+  deltas?: number;
+  error?: string;
+}
+
+/** Decides the status of a valid batch; null lets it through. */
+export type Override = (batch: IngestBatch) => number | null;
+
+export class IngestReceiver {
+  readonly secret: string;
+  readonly users = new Map<string, UserRecord>();
+  readonly batches: IngestBatch[] = [];
+  readonly requests: RequestRecord[] = [];
+  sessions: GatewaySession[] = [];
+  sessionWrites = 0;
+  override: Override | null = null;
+  #server: Server | null = null;
+  #port = 0;
+
+  private constructor(secret: string) {
+    this.secret = secret;
+  }
+
+  static async start(secret: string): Promise<IngestReceiver> {
+    const receiver = new IngestReceiver(secret);
+    await receiver.open();
+    return receiver;
+  }
+
+  get ingestUrl(): string {
+    return `http://127.0.0.1:${this.#port}/ingest`;
+  }
+
+  /** Starts listening, on the same port as before if it listened already. */
+  async open(): Promise<void> {
+    const server = createServer((req, res) => void this.#handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.#port, "127.0.0.1", () => resolve());
+    });
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
+  }
+
+  /** Stops listening and drops open connections: the Worker is unreachable until open(). */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = null;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Requests answered with `status`. */
+  count(status: number): number {
+    return this.requests.filter((r) => r.status === status).length;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const path = new URL(req.url ?? "/", "http://receiver").pathname;
+    const record: RequestRecord = { method: req.method ?? "", path, status: 0 };
+    const reply = (status: number, json: unknown) => {
+      record.status = status;
+      this.requests.push(record);
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(json));
+    };
+    const verdict = await verifyIngest(
+      this.secret,
+      { signature: header(req, SIGNATURE_HEADER), timestamp: header(req, TIMESTAMP_HEADER) },
+      body,
+    );
+    if (!verdict.ok) {
+      record.error = verdict.reason;
+      return reply(401, { error: verdict.reason });
+    }
+    if (path === "/ingest/sessions") return this.#sessionsRoute(req.method ?? "", body, reply, record);
+    if (path !== "/ingest" || req.method !== "POST") return reply(404, { error: "not found" });
+    let parsed: ReturnType<typeof IngestBatch.safeParse>;
+    try {
+      parsed = IngestBatch.safeParse(JSON.parse(body));
+    } catch {
+      record.error = "not JSON";
+      return reply(400, { error: "not JSON" });
+    }
+    if (!parsed.success) {
+      record.error = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      return reply(400, { error: record.error });
+    }
+    const batch = parsed.data;
+    record.batchId = batch.batch_id;
+    record.deltas = batch.deltas.length;
+    const forced = this.override?.(batch) ?? null;
+    if (forced !== null) return reply(forced, { error: `forced ${forced}` });
+    this.batches.push(batch);
+    let applied = 0;
+    for (const delta of batch.deltas) {
+      const current = this.users.get(delta.user_id) ?? { version: 0 };
+      if (delta.version <= current.version) continue;
+      applied += 1;
+      current.version = delta.version;
+      if (delta.user !== undefined) current.user = delta.user;
+      if (delta.membership !== undefined) current.membership = delta.membership;
+      if (delta.presence !== undefined) current.presence = delta.presence;
+      this.users.set(delta.user_id, current);
+    }
+    reply(200, { batch_id: batch.batch_id, applied, stale: batch.deltas.length - applied });
+  }
+
+  #sessionsRoute(
+    method: string,
+    body: string,
+    reply: (status: number, json: unknown) => void,
+    record: RequestRecord,
+  ): void {
+    if (method === "GET") {
+      reply(200, { sessions: this.sessions });
+    } else if (method !== "PUT") {
+      reply(405, { error: "method not allowed" });
+    } else {
+      const parsed = GatewaySessions.safeParse(JSON.parse(body || "null"));
+      if (parsed.success) {
+        this.sessions = parsed.data.sessions;
+        this.sessionWrites += 1;
+        reply(200, { ok: true });
+      } else {
+        record.error = "invalid sessions";
+        reply(400, { error: "invalid sessions" });
+      }
+    }
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
