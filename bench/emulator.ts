@@ -2,7 +2,7 @@ import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
 import WebSocket from "ws";
-import { spawnEmulator } from "./lib/processes.ts";
+import { startEmulatorProcess } from "../scripts/lib/local-stack.ts";
 import { machine, median, writeSection } from "./lib/report.ts";
 
 /**
@@ -108,7 +108,7 @@ async function measure(client: PresenceClient, control: string): Promise<number>
   return UPDATES / ((performance.now() - started) / 1000);
 }
 
-const emulator = await spawnEmulator(["--simulate", String(USERS), "--rate", "0"]);
+const emulator = await startEmulatorProcess({ simulate: { users: USERS, rate: 0 } });
 const control = `${emulator.http}/_emulator`;
 try {
   const { url: gatewayUrl } = (await (await fetch(`${emulator.http}/api/v10/gateway`)).json()) as {

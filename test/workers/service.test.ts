@@ -9,6 +9,11 @@ describe("service", () => {
     expect(body.data.info).toMatch(/Porchlight/);
   });
 
+  it("GET /health answers without touching an object", async () => {
+    const res = await exports.default.fetch("http://porchlight.test/health");
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
   it("an unknown route is a JSON 404", async () => {
     const res = await exports.default.fetch("http://porchlight.test/nope");
     expect(res.status).toBe(404);

@@ -28,7 +28,19 @@ const route = createRoute({
   },
 });
 
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Service"],
+  summary: "Liveness: answers without touching any object",
+  responses: {
+    200: { description: "The Worker runs.", content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } } },
+  },
+});
+
 export function registerService(app: OpenAPIHono<{ Bindings: Env }>) {
+  app.openapi(health, (c) => c.json({ ok: true as const }));
+
   app.openapi(route, async (c) => {
     const count = await c.env.MONITORED_USERS.getByName("all").count();
     return c.json({

@@ -1,0 +1,119 @@
+import { randomBytes } from "node:crypto";
+import { type Child, freePort, OFFLINE_WRANGLER_ENV, spawnChild, spawnNode } from "./processes.ts";
+
+/**
+ * The whole local stack: the Discord emulator, the Worker in workerd (wrangler dev) and the
+ * gateway runner between them, each in its own process and wired to the others. `npm start` runs
+ * it; the end-to-end tests and benchmarks start and stop its pieces one by one.
+ */
+
+export interface EmulatorProcess extends Child {
+  http: string;
+  token: string;
+}
+
+export async function startEmulatorProcess(options: {
+  port?: number;
+  simulate?: { users: number; rate: number };
+  heartbeatIntervalMs?: number;
+  echo?: boolean;
+}): Promise<EmulatorProcess> {
+  const args = ["--port", String(options.port ?? 0)];
+  if (options.simulate)
+    args.push("--simulate", String(options.simulate.users), "--rate", String(options.simulate.rate));
+  if (options.heartbeatIntervalMs) args.push("--heartbeat-interval", String(options.heartbeatIntervalMs));
+  const child = await spawnNode("emulator/cli.ts", args, {
+    label: "emulator",
+    ready: /emulator ready: (\S+) .* token=(\S+)/,
+    echo: options.echo,
+  });
+  return { ...child, http: child.match![1]!, token: child.match![2]! };
+}
+
+export interface WorkerProcess extends Child {
+  url: string;
+}
+
+export async function startWorkerProcess(options: {
+  port: number;
+  vars: Record<string, string>;
+  persistTo: string;
+  echo?: boolean;
+}): Promise<WorkerProcess> {
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
+    "--persist-to",
+    options.persistTo,
+  ];
+  args.push(
+    "--inspector-port",
+    String(await freePort()),
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+  );
+  for (const [key, value] of Object.entries(options.vars)) args.push("--var", `${key}:${value}`);
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = await spawnChild("npx", args, {
+    label: "worker",
+    env: OFFLINE_WRANGLER_ENV,
+    readyUrl: `${url}/`,
+    timeoutMs: 90_000,
+    echo: options.echo,
+  });
+  return { ...child, url };
+}
+
+export interface RunnerProcess extends Child {
+  metrics: string;
+}
+
+export async function startRunnerProcess(options: {
+  env: Record<string, string>;
+  echo?: boolean;
+}): Promise<RunnerProcess> {
+  const metricsPort = options.env.METRICS_PORT ?? String(await freePort());
+  const metrics = `http://127.0.0.1:${metricsPort}`;
+  const child = await spawnNode("gateway-runner/main.ts", [], {
+    label: "runner",
+    env: { ...options.env, METRICS_PORT: metricsPort, METRICS_HOST: "127.0.0.1" },
+    readyUrl: `${metrics}/health`,
+    echo: options.echo,
+  });
+  return { ...child, metrics };
+}
+
+/** A fresh ingest secret per stack: both ends get it, and it never leaves the machine. */
+export function newIngestSecret(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** The runner's settings for talking to a local emulator and Worker. */
+export function runnerEnvFor(
+  emulator: { http: string; token: string },
+  workerUrl: string,
+  secret: string,
+  guildIds: string[],
+) {
+  return {
+    DISCORD_TOKEN: emulator.token,
+    DISCORD_API_BASE: `${emulator.http}/api`,
+    MONITORED_GUILD_IDS: guildIds.join(","),
+    INGEST_URL: `${workerUrl}/ingest`,
+    INGEST_SECRET: secret,
+    SESSION_STORE: "worker",
+    FLUSH_WINDOW_MS: "50",
+  };
+}
+
+/** The Worker's settings for a local stack: images come from the emulator's CDN. */
+export function workerVarsFor(emulatorHttp: string | null, secret: string): Record<string, string> {
+  const vars: Record<string, string> = { INGEST_SECRET: secret };
+  if (emulatorHttp) Object.assign(vars, { DISCORD_CDN_BASE: emulatorHttp, SPOTIFY_CDN_BASE: emulatorHttp });
+  return vars;
+}

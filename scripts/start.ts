@@ -1,0 +1,86 @@
+import { SEED, SEED_MEMBERS } from "../emulator/seed.ts";
+import {
+  type EmulatorProcess,
+  newIngestSecret,
+  runnerEnvFor,
+  startEmulatorProcess,
+  startRunnerProcess,
+  startWorkerProcess,
+  workerVarsFor,
+} from "./lib/local-stack.ts";
+import type { Child } from "./lib/processes.ts";
+
+/**
+ * `npm start`: the whole stack on embedded defaults, with no Discord account. The emulator plays
+ * Discord with a simulated guild, the gateway runner watches it, and the Worker serves the result on
+ * http://127.0.0.1:8787 (PORT overrides; EMULATOR_PORT for the emulator, default 8790).
+ * With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real Discord instead.
+ */
+
+const workerPort = Number(process.env.PORT ?? 8787);
+const emulatorPort = Number(process.env.EMULATOR_PORT ?? 8790);
+const realDiscord = Boolean(process.env.DISCORD_TOKEN);
+const children: Child[] = [];
+
+async function stopAll(code: number): Promise<never> {
+  // The runner first, so it checkpoints its session through a Worker that is still up.
+  for (const child of [...children].reverse()) await child.stop().catch(() => {});
+  process.exit(code);
+}
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log("\nstopping…");
+    void stopAll(0);
+  });
+}
+
+try {
+  const secret = newIngestSecret();
+  let emulator: EmulatorProcess | null = null;
+  if (!realDiscord) {
+    emulator = await startEmulatorProcess({ port: emulatorPort, simulate: { users: 40, rate: 4 } });
+    children.push(emulator);
+  }
+  const worker = await startWorkerProcess({
+    port: workerPort,
+    vars: workerVarsFor(emulator?.http ?? null, secret),
+    persistTo: ".wrangler/state",
+  });
+  children.push(worker);
+  const runnerEnv = emulator
+    ? runnerEnvFor(emulator, worker.url, secret, [SEED.guildId])
+    : { INGEST_URL: `${worker.url}/ingest`, INGEST_SECRET: secret, SESSION_STORE: "worker" };
+  const runner = await startRunnerProcess({ env: { ...runnerEnv, ...pick(process.env) }, echo: false });
+  children.push(runner);
+
+  // Ada, the seeded member listening to Spotify.
+  const someone = emulator ? SEED_MEMBERS[0]!.id : null;
+  console.log(`
+  Worker     ${worker.url}            (docs: ${worker.url}/docs)
+  Lantern    ${worker.url}/api/v1/users/${someone ?? ":id"}
+  Lanyard    ${worker.url}/v1/users/${someone ?? ":id"}
+  Runner     ${runner.metrics}/metrics  ${runner.metrics}/health
+  ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state)` : "Discord    real (DISCORD_TOKEN is set)"}
+`);
+  console.log(`porchlight ready: ${worker.url}`);
+} catch (error) {
+  console.error((error as Error).message);
+  await stopAll(1);
+}
+
+/** The runner settings a user may override from the environment (DISCORD_TOKEN and friends). */
+function pick(env: NodeJS.ProcessEnv): Record<string, string> {
+  const names = [
+    "DISCORD_TOKEN",
+    "DISCORD_API_BASE",
+    "MONITORED_GUILD_IDS",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+    "FLUSH_WINDOW_MS",
+    "LOG_LEVEL",
+  ];
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
