@@ -65,7 +65,7 @@ export async function verifyIngest(
   const { signature, timestamp } = headers;
   if (!signature || !timestamp) return { ok: false, reason: "missing_signature" };
   const mac = signature.startsWith("sha256=") ? fromHex(signature.slice(7)) : null;
-  if (!mac || mac.length !== 32 || !/^\d{1,16}$/.test(timestamp))
+  if (mac?.length !== 32 || !/^\d{1,16}$/.test(timestamp))
     return { ok: false, reason: "malformed_signature" };
   const age = Math.abs((options.now ?? Date.now()) - Number(timestamp));
   if (age > (options.windowMs ?? DEFAULT_REPLAY_WINDOW_MS)) return { ok: false, reason: "stale_timestamp" };

@@ -19,7 +19,9 @@ const IngestError = z
   .meta({ id: "IngestError", description: "Why an ingest request was refused." });
 
 const signedHeaders = z.object({
-  [SIGNATURE_HEADER]: z.string().meta({ description: "sha256=<hex HMAC-SHA256 of the timestamp, a dot, and the body>" }),
+  [SIGNATURE_HEADER]: z
+    .string()
+    .meta({ description: "sha256=<hex HMAC-SHA256 of the timestamp, a dot, and the body>" }),
   [TIMESTAMP_HEADER]: z
     .string()
     .meta({ description: "Milliseconds since the epoch when the request was signed." }),

@@ -34,7 +34,10 @@ const health = createRoute({
   tags: ["Service"],
   summary: "Liveness: answers without touching any object",
   responses: {
-    200: { description: "The Worker runs.", content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } } },
+    200: {
+      description: "The Worker runs.",
+      content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } },
+    },
   },
 });
 
