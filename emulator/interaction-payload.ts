@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  type APIMessage,
   type APIUser,
   ApplicationCommandType,
   ApplicationIntegrationType,
@@ -10,7 +11,7 @@ import {
   PermissionFlagsBits,
   type UserFlags,
 } from "discord-api-types/v10";
-import type { EmulatedGuild, World } from "./world.ts";
+import { type EmulatedGuild, messagePayload, type World } from "./world.ts";
 
 /**
  * The interaction object Discord POSTs to an application's interactions endpoint, built from the
@@ -207,29 +208,17 @@ function componentMessage(
 ): InteractionPayload {
   const fields = given === undefined ? {} : requireObject(given, "message");
   return {
-    id: world.ids.next(),
-    channel_id: channelId,
-    author: world.application.bot,
-    content: "",
-    timestamp: new Date().toISOString(),
-    edited_timestamp: null,
-    tts: false,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    embeds: [],
-    pinned: false,
-    type: 0,
-    flags: 0,
-    components: [
-      {
-        type: ComponentType.ActionRow,
-        components: [
-          { type: ComponentType.Button, style: ButtonStyle.Primary, label: customId, custom_id: customId },
-        ],
-      },
-    ],
+    ...messagePayload(world.ids.next(), channelId, world.application.bot, "", {
+      flags: 0,
+      components: [
+        {
+          type: ComponentType.ActionRow,
+          components: [
+            { type: ComponentType.Button, style: ButtonStyle.Primary, label: customId, custom_id: customId },
+          ],
+        },
+      ],
+    } as unknown as Partial<APIMessage>),
     ...fields,
   };
 }

@@ -360,23 +360,7 @@ export class World extends EventEmitter<WorldEvents> {
     extra: Partial<APIMessage> = {},
   ): APIMessage {
     const stored = this.requireChannel(channelId);
-    const message: APIMessage = {
-      id: this.ids.next(),
-      channel_id: channelId,
-      author,
-      content,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      type: 0,
-      ...extra,
-    };
+    const message = messagePayload(this.ids.next(), channelId, author, content, extra);
     stored.messages.push(message);
     if (stored.messages.length > MESSAGES_KEPT_PER_CHANNEL) stored.messages.shift();
     return message;
@@ -411,6 +395,33 @@ export class World extends EventEmitter<WorldEvents> {
   #emit(guild: EmulatedGuild, t: GatewayDispatchEvents, intent: GatewayIntentBits | null, d: unknown): void {
     this.emit("dispatch", { guildId: guild.id, t, d, intent });
   }
+}
+
+/** A message as Discord returns it, with every field a client may read. */
+export function messagePayload(
+  id: string,
+  channelId: string,
+  author: APIUser,
+  content: string,
+  extra: Partial<APIMessage> = {},
+): APIMessage {
+  return {
+    id,
+    channel_id: channelId,
+    author,
+    content,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: 0,
+    ...extra,
+  };
 }
 
 export function presencePayload(
