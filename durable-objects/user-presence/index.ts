@@ -41,8 +41,9 @@ export class UserPresence extends DurableObject<Env> {
 
   /** Applies deltas in order; stale ones (not newer than the state) are counted and skipped. */
   async apply(deltas: UserDelta[]): Promise<ApplyResult> {
-    let state = this.#state ?? emptyState(deltas[0]!.user_id);
     const result: ApplyResult = { applied: 0, stale: 0, changed: false };
+    if (deltas.length === 0) return result;
+    let state = this.#state ?? emptyState(deltas[0]!.user_id);
     let monitoredChanged = false;
     for (const delta of deltas) {
       const outcome = applyDelta(state, delta, Date.now());
@@ -62,7 +63,11 @@ export class UserPresence extends DurableObject<Env> {
     this.#state = state;
     if (result.changed) this.#snapshot = null;
     if (monitoredChanged && wasMonitored !== state.monitored) {
-      await this.env.MONITORED_USERS.getByName("all").setMonitored(state.user_id, state.monitored);
+      await this.env.MONITORED_USERS.getByName("all").setMonitored(
+        state.user_id,
+        state.monitored,
+        state.version,
+      );
     }
     return result;
   }
