@@ -6,6 +6,8 @@ import type { UserState } from "../../schemas/user-state.ts";
  * Pure, so ordering and staleness are tested without a runtime.
  */
 
+const OFFLINE_PRESENCE: UserState["presence"] = { status: "offline", client_status: {}, activities: [] };
+
 export function emptyState(userId: string): UserState {
   return {
     user_id: userId,
@@ -13,7 +15,7 @@ export function emptyState(userId: string): UserState {
     profile: null,
     monitored: false,
     monitoring_since: null,
-    presence: { status: "offline", client_status: {}, activities: [] },
+    presence: OFFLINE_PRESENCE,
     last_seen_at: null,
   };
 }
@@ -36,10 +38,13 @@ export function applyDelta(state: UserState, delta: UserDelta, now: number): App
     // Data is kept when a user leaves (they may come back); monitoring_since restarts on rejoin.
     if (delta.membership) next.monitoring_since = delta.membership.joined_at;
   }
-  if (delta.presence) {
+  // Once a user has left every monitored guild we no longer see their presence, and Discord sends
+  // none for a member who rejoins offline: forget it on leave rather than show it forever.
+  const presence = delta.membership === null ? OFFLINE_PRESENCE : delta.presence;
+  if (presence) {
     const wasOnline = state.presence.status !== "offline";
-    const isOnline = delta.presence.status !== "offline";
-    next.presence = delta.presence;
+    const isOnline = presence.status !== "offline";
+    next.presence = presence;
     if (wasOnline && !isOnline) next.last_seen_at = now;
     // A user first seen offline has no known last-seen time; one who comes online is being seen now.
     if (isOnline) next.last_seen_at = null;

@@ -89,6 +89,23 @@ describe("applyDelta", () => {
     expect(back.state).toMatchObject({ monitored: true, monitoring_since: "2025-05-05T00:00:00.000Z" });
   });
 
+  it("a leave forgets the presence, so a rejoin without one does not show the old status", () => {
+    // Found by the pipeline benchmark: members who left online and rejoined offline stayed online,
+    // since Discord sends no PRESENCE_UPDATE for a member who joins offline.
+    const { state } = fold(
+      delta({
+        version: 1,
+        user: profile,
+        membership: { joined_at: "2024-01-01T00:00:00.000Z" },
+        presence: { status: "online", activities: [{ name: "Spotify", type: 2 }] },
+      }),
+      delta({ version: 2, membership: null }),
+      delta({ version: 3, membership: { joined_at: "2025-01-01T00:00:00.000Z" } }),
+    );
+    expect(state.presence).toEqual({ status: "offline", client_status: {}, activities: [] });
+    expect(state.last_seen_at).toBe(2_000);
+  });
+
   it("reports whether anything visible or the membership changed", () => {
     const state = fold(delta({ version: 1, user: profile, presence: { status: "online" } })).state;
     const same = applyDelta(state, delta({ version: 2, presence: { status: "online" } }), 0);
