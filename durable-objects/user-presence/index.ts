@@ -17,11 +17,22 @@ export interface PresenceSnapshot {
   lanyard: LanyardPresence;
 }
 
+/** What socket hubs hear when a user changes: the kind of change and the payloads after it. */
+export interface PresenceChange {
+  user_id: string;
+  kind: "presence" | "joined" | "left";
+  /** The payloads after the change; null once the user has left. */
+  snapshot: PresenceSnapshot | null;
+}
+
 export interface ApplyResult {
   applied: number;
   stale: number;
   /** The public payload changed, so cached reads of it are out of date. */
   changed: boolean;
+  /** The change to announce, when there is one, and the hubs with sockets subscribed to this user. */
+  change: PresenceChange | null;
+  watchers: string[];
 }
 
 /**
@@ -37,11 +48,31 @@ export class UserPresence extends DurableObject<Env> {
     super(ctx, env);
     this.#document = new JsonDocument(ctx.storage.sql, "user_state");
     this.#state = this.#document.read();
+    // Socket hubs with at least one socket subscribed to this user, by name.
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS watchers (hub TEXT PRIMARY KEY)");
+  }
+
+  /** A hub's sockets want this user's changes; returns the payloads as they are now (null: not monitored). */
+  watch(hub: string): PresenceSnapshot | null {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO watchers (hub) VALUES (?)", hub);
+    return this.read();
+  }
+
+  /** The hub's last socket for this user is gone. */
+  unwatch(hub: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM watchers WHERE hub = ?", hub);
+  }
+
+  #watchers(): string[] {
+    return this.ctx.storage.sql
+      .exec<{ hub: string }>("SELECT hub FROM watchers")
+      .toArray()
+      .map((row) => row.hub);
   }
 
   /** Applies deltas in order; stale ones (not newer than the state) are counted and skipped. */
   async apply(deltas: UserDelta[]): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: 0, stale: 0, changed: false };
+    const result: ApplyResult = { applied: 0, stale: 0, changed: false, change: null, watchers: [] };
     if (deltas.length === 0) return result;
     let state = this.#state ?? emptyState(deltas[0]!.user_id);
     let monitoredChanged = false;
@@ -62,7 +93,16 @@ export class UserPresence extends DurableObject<Env> {
     const wasMonitored = this.#state?.monitored ?? false;
     this.#state = state;
     if (result.changed) this.#snapshot = null;
-    if (monitoredChanged && wasMonitored !== state.monitored) {
+    const joinedOrLeft = monitoredChanged && wasMonitored !== state.monitored;
+    if (result.changed && (state.monitored || joinedOrLeft)) {
+      result.change = {
+        user_id: state.user_id,
+        kind: joinedOrLeft ? (state.monitored ? "joined" : "left") : "presence",
+        snapshot: this.read(),
+      };
+      result.watchers = this.#watchers();
+    }
+    if (joinedOrLeft) {
       await this.env.MONITORED_USERS.getByName("all").setMonitored(
         state.user_id,
         state.monitored,
