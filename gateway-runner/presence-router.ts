@@ -139,6 +139,11 @@ export class PresenceRouter {
     return update;
   }
 
+  /**
+   * A user who left every monitored guild also goes offline: the object forgets their presence on a
+   * leave, but a leave and a rejoin merged in one flush window reach it as a join only, and Discord
+   * sends a rejoined member's presence afresh. Carrying OFFLINE makes the merged delta say the same.
+   */
   #memberLeft(userId: string, guildId: string, rawUser: unknown): UserUpdate {
     this.#registry.leave(userId, guildId);
     const update: UserUpdate = { userId };
@@ -146,6 +151,7 @@ export class PresenceRouter {
     const membership = this.#registry.membership(userId);
     if (user) update.user = user;
     if (membership !== undefined) update.membership = membership;
+    if (membership === null) update.presence = OFFLINE;
     return update;
   }
 }

@@ -1,6 +1,7 @@
 import { GatewayDispatchEvents, type GatewayDispatchPayload } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
-import { toPresence, toProfile } from "../../../gateway-runner/normalize.ts";
+import { Coalescer } from "../../../gateway-runner/coalescer.ts";
+import { OFFLINE, toPresence, toProfile } from "../../../gateway-runner/normalize.ts";
 import { PresenceRouter } from "../../../gateway-runner/presence-router.ts";
 
 // The router is pure, so these feed it payloads shaped like Discord's; the end-to-end tests feed it
@@ -124,6 +125,31 @@ describe("PresenceRouter", () => {
     expect(r.memberCount).toBe(0);
   });
 
+  it("makes a user who left every monitored guild offline, so a rejoin merged in the same flush shows no stale presence", () => {
+    const r = router();
+    const [joined] = r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, {
+        id: GUILD,
+        members: [member(ADA)],
+        presences: [online(ADA)],
+      }),
+    );
+    const [left] = r.handle(
+      dispatch(GatewayDispatchEvents.GuildMemberRemove, { guild_id: GUILD, user: user(ADA) }),
+    );
+    const [rejoined] = r.handle(
+      dispatch(GatewayDispatchEvents.GuildMemberAdd, {
+        ...member(ADA, "2025-03-01T00:00:00.000Z"),
+        guild_id: GUILD,
+      }),
+    );
+    const pending = new Coalescer();
+    for (const update of [joined!, left!, rejoined!]) pending.add(update, 0, null);
+    const [delta] = pending.take(10);
+    expect(delta!.membership).toEqual({ joined_at: "2025-03-01T00:00:00.000Z" });
+    expect(delta!.presence).toEqual(OFFLINE);
+  });
+
   it("ignores the removal of someone who was not a member of a loaded guild", () => {
     const r = router();
     r.completeMemberList(GUILD, new Set());
@@ -154,7 +180,9 @@ describe("PresenceRouter", () => {
         presences: [],
       }),
     );
-    expect(r.completeMemberList(GUILD, new Set([GRACE]))).toEqual([{ userId: ADA, membership: null }]);
+    expect(r.completeMemberList(GUILD, new Set([GRACE]))).toEqual([
+      { userId: ADA, membership: null, presence: OFFLINE },
+    ]);
     expect(r.memberCount).toBe(1);
   });
 
@@ -167,7 +195,7 @@ describe("PresenceRouter", () => {
       [],
     );
     expect(r.handle(dispatch(GatewayDispatchEvents.GuildDelete, { id: GUILD }))).toEqual([
-      { userId: ADA, membership: null },
+      { userId: ADA, membership: null, presence: OFFLINE },
     ]);
   });
 });
