@@ -7,9 +7,13 @@ import { registerIngest } from "./routes/ingest.ts";
 import { registerLantern } from "./routes/lantern.ts";
 import { registerLanyard } from "./routes/lanyard.ts";
 import { registerService } from "./routes/service.ts";
+import { registerSocket } from "./routes/socket.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<{ Bindings: Env }>();
+
+  // Before the middleware: a 101 response carries the socket and its headers are not ours to add to.
+  registerSocket(app);
 
   // Presence is public: any site may read it from the browser.
   app.use(

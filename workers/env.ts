@@ -1,5 +1,12 @@
 import type { GatewaySessions } from "../durable-objects/gateway-sessions.ts";
 import type { MonitoredUsers } from "../durable-objects/monitored-users.ts";
+import type { SocketHub } from "../durable-objects/socket-hub/index.ts";
+import {
+  fullInitBytes,
+  MAX_FRAME_BYTES,
+  type SocketConfig,
+  socketConfig,
+} from "../durable-objects/socket-hub/limits.ts";
 import type { UserPresence } from "../durable-objects/user-presence/index.ts";
 import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
 
@@ -8,6 +15,7 @@ export interface Env {
   USER_PRESENCE: DurableObjectNamespace<UserPresence>;
   MONITORED_USERS: DurableObjectNamespace<MonitoredUsers>;
   GATEWAY_SESSIONS: DurableObjectNamespace<GatewaySessions>;
+  SOCKET_HUB: DurableObjectNamespace<SocketHub>;
   /** Shared with the gateway runner; signs /ingest. A secret: never in wrangler.toml. */
   INGEST_SECRET?: string;
   /** How long a REST read may be served from the edge cache, in seconds. */
@@ -15,7 +23,16 @@ export interface Env {
   DISCORD_CDN_BASE?: string;
   SPOTIFY_CDN_BASE?: string;
   MEDIA_PROXY_BASE?: string;
+  /** How many hub objects /socket connections are spread over. */
+  SOCKET_HUBS?: string;
+  /** Sockets per hub that may subscribe to All at once; 0 (the default) turns All off. */
+  SOCKET_ALL_PER_HUB?: string;
+  /** Distinct user ids one socket may subscribe to. */
+  SOCKET_MAX_IDS?: string;
 }
+
+export const DEFAULT_SOCKET_HUBS = 8;
+export const MAX_SOCKET_HUBS = 256;
 
 export const DEFAULT_CACHE_TTL_SECONDS = 5;
 /** The Worker refuses to start ingest with a weaker secret than this. */
@@ -32,4 +49,31 @@ export function shapingOptions(env: Env): ShapingOptions {
     spotifyCdnBase: env.SPOTIFY_CDN_BASE ?? DEFAULT_SHAPING_OPTIONS.spotifyCdnBase,
     mediaProxyBase: env.MEDIA_PROXY_BASE ?? DEFAULT_SHAPING_OPTIONS.mediaProxyBase,
   };
+}
+
+/** Hub count: a positive integer up to MAX_SOCKET_HUBS; anything else is a deployment error. */
+export function socketHubCount(env: Env): number {
+  const value = env.SOCKET_HUBS;
+  if (value === undefined || value === "") return DEFAULT_SOCKET_HUBS;
+  const hubs = Number(value);
+  if (!Number.isInteger(hubs) || hubs < 1 || hubs > MAX_SOCKET_HUBS) {
+    throw new RangeError(`SOCKET_HUBS must be an integer from 1 to ${MAX_SOCKET_HUBS}, not ${value}`);
+  }
+  return hubs;
+}
+
+/** The socket protocol's settings with this deployment's overrides; throws naming a bad one. */
+export function socketConfigOf(env: Env): SocketConfig {
+  const maxIdsPerSocket = optionalInteger(env.SOCKET_MAX_IDS);
+  return socketConfig({
+    maxAllSubscribersPerHub: optionalInteger(env.SOCKET_ALL_PER_HUB),
+    maxIdsPerSocket,
+    // A larger id cap needs room for the INIT that lists them all.
+    maxFrameBytes:
+      maxIdsPerSocket === undefined ? undefined : Math.max(MAX_FRAME_BYTES, fullInitBytes(maxIdsPerSocket)),
+  });
+}
+
+function optionalInteger(value: string | undefined): number | undefined {
+  return value === undefined || value === "" ? undefined : Number(value);
 }

@@ -65,6 +65,11 @@ export const DEFAULT_SOCKET_CONFIG: Readonly<SocketConfig> = Object.freeze({
   maxAllSubscribersPerHub: MAX_ALL_SUBSCRIBERS_PER_HUB,
 });
 
+/** The largest INIT a client may need: `{"op":2,"d":{"subscribe_to_ids":[` + `"<20 digits>",` per id + `]}}`. */
+export function fullInitBytes(ids: number): number {
+  return 40 + 23 * ids;
+}
+
 /** How long a socket may go without a frame: heartbeat interval × grace intervals. */
 export function heartbeatTimeoutMs(config: SocketConfig): number {
   return config.heartbeatIntervalMs * config.heartbeatGraceIntervals;
@@ -86,8 +91,7 @@ export function socketConfig(overrides: Partial<SocketConfig> = {}): SocketConfi
       throw new RangeError(`socket setting ${key} must be an integer of at least ${min}, not ${value}`);
     }
   }
-  // `{"op":2,"d":{"subscribe_to_ids":[` + `"<20 digits>",` per id + `]}}`
-  const fullInit = 40 + 23 * config.maxIdsPerSocket;
+  const fullInit = fullInitBytes(config.maxIdsPerSocket);
   if (config.maxFrameBytes < fullInit) {
     throw new RangeError(
       `socket setting maxFrameBytes (${config.maxFrameBytes}) cannot hold an INIT of maxIdsPerSocket ids (${fullInit} bytes)`,

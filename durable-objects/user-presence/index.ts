@@ -21,6 +21,8 @@ export interface PresenceSnapshot {
 export interface PresenceChange {
   user_id: string;
   kind: "presence" | "joined" | "left";
+  /** The state version after the change: a hub drops a change older than what it already sent. */
+  version: number;
   /** The payloads after the change; null once the user has left. */
   snapshot: PresenceSnapshot | null;
 }
@@ -97,6 +99,7 @@ export class UserPresence extends DurableObject<Env> {
     if (result.changed && (state.monitored || joinedOrLeft)) {
       result.change = {
         user_id: state.user_id,
+        version: state.version,
         kind: joinedOrLeft ? (state.monitored ? "joined" : "left") : "presence",
         snapshot: this.read(),
       };

@@ -1,10 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { ApplyResult } from "../../durable-objects/user-presence/index.ts";
 import { GatewaySessions } from "../../schemas/gateway-sessions.ts";
 import { INGEST_LIMITS, IngestBatch, IngestResult, type UserDelta } from "../../schemas/ingest.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
 import { EdgeCache } from "../edge-cache.ts";
-import { cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH } from "../env.ts";
+import { cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH, socketHubCount } from "../env.ts";
+import { announceChanges } from "../hub-fanout.ts";
+import { hubName } from "./socket.ts";
 
 /**
  * Where the gateway runner delivers presence: signed batches of per-user deltas, each applied by
@@ -63,6 +66,12 @@ function parseJson(c: Ctx, body: string, schema: z.ZodType) {
     return { response: c.json({ error: `${issue?.path.join(".") || "body"}: ${issue?.message}` }, 400) };
   }
   return { data: parsed.data };
+}
+
+async function applyDeltas(env: Env, userId: string, deltas: UserDelta[]): Promise<ApplyResult> {
+  // Typed through a plain Promise: the RPC stub's mapped type of ApplyResult is too deep for tsc.
+  const result: unknown = await env.USER_PRESENCE.getByName(userId).apply(deltas);
+  return result as ApplyResult;
 }
 
 /** Groups deltas by user, keeping each user's deltas in the order they were sent. */
@@ -128,12 +137,30 @@ const sessionsPut = createRoute({
   },
 });
 
+const socketStats = createRoute({
+  method: "get",
+  path: "/ingest/sockets",
+  tags: ["Internal"],
+  summary: "Sockets and events per socket hub (operators and benchmarks)",
+  request: { headers: signedHeaders },
+  responses: {
+    200: {
+      description: "One entry per hub; `events` counts what woke the hub since it last started.",
+      content: {
+        "application/json": { schema: z.object({ hubs: z.array(z.record(z.string(), z.unknown())) }) },
+      },
+    },
+    401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
+  },
+});
+
 export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
   // Validation is done by hand below (signature first, then the body), so the routes are declared
   // for the docs and their handlers read the raw body.
   app.openAPIRegistry.registerPath(ingestRoute);
   app.openAPIRegistry.registerPath(sessionsGet);
   app.openAPIRegistry.registerPath(sessionsPut);
+  app.openAPIRegistry.registerPath(socketStats);
 
   app.post("/ingest", async (c) => {
     const auth = await authenticate(c);
@@ -145,20 +172,36 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
     const cache = new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env));
     let applied = 0;
     let stale = 0;
+    const results: ApplyResult[] = [];
     try {
       await Promise.all(
         [...groupByUser(batch.deltas)].map(async ([userId, deltas]) => {
-          const result = await c.env.USER_PRESENCE.getByName(userId).apply(deltas);
+          const result = await applyDeltas(c.env, userId, deltas);
           applied += result.applied;
           stale += result.stale;
+          results.push(result);
           if (result.changed) await cache.purge(userId);
         }),
       );
     } catch (error) {
       console.error("ingest: applying batch failed", batch.batch_id, error);
+      // Hubs still hear what was applied: the retry finds those deltas stale and announces nothing.
+      c.executionCtx.waitUntil(announceChanges(c.env, results));
       return c.json({ error: "a user's object failed; retry the batch" }, 503);
     }
+    // The runner need not wait for sockets: the batch is durable once every object has applied it.
+    c.executionCtx.waitUntil(announceChanges(c.env, results));
     return c.json({ batch_id: batch.batch_id, applied, stale } satisfies IngestResult);
+  });
+
+  app.get("/ingest/sockets", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const names = Array.from({ length: socketHubCount(c.env) }, (_, n) => hubName(n));
+    const hubs = await Promise.all(
+      names.map(async (hub) => ({ hub, ...(await c.env.SOCKET_HUB.getByName(hub).stats()) })),
+    );
+    return c.json({ hubs });
   });
 
   app.get("/ingest/sessions", async (c) => {

@@ -1,0 +1,418 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../workers/env.ts";
+import { socketConfigOf } from "../../workers/env.ts";
+import type { PresenceChange, PresenceSnapshot } from "../user-presence/index.ts";
+import { compressFrame } from "./compression.ts";
+import { AUTO_RESPONSE } from "./frames.ts";
+import type { SocketConfig } from "./limits.ts";
+import {
+  type AckEffect,
+  deadline,
+  type Effect,
+  fanOut,
+  open,
+  receive,
+  release,
+  type SocketSession,
+  settleSubscription,
+  tick,
+  type UserChange,
+} from "./protocol.ts";
+import { SocketIndex } from "./socket-index.ts";
+
+export interface HubStats {
+  sockets: number;
+  all_sockets: number;
+  watched_users: number;
+  events: {
+    since: number;
+    opens: number;
+    messages: number;
+    closes: number;
+    alarms: number;
+    deliveries: number;
+  };
+}
+
+/** One change as ingest hands it to a hub, and why this hub hears it. */
+export interface HubChange {
+  change: PresenceChange;
+  /** The hub is in the user's watchers (it has, or had, a socket subscribed to the user's id). */
+  watched: boolean;
+}
+
+/**
+ * Where /socket connections end. The Worker spreads sockets over a few hubs by name; each hub
+ * keeps its sockets with the hibernation API, so an idle socket costs no duration, and registers
+ * interest with the users' objects on its sockets' behalf. An update reaches a hub once and is
+ * serialised once for all its sockets (protocol.ts fanOut).
+ *
+ * The class only carries effects; every decision is in protocol.ts. Platform rules it relies on:
+ * - A hibernated object is rebuilt from scratch on the next event, so the only per-socket state is
+ *   the session in the socket's attachment (≤ 16 KiB, kept by the runtime); the in-memory index is
+ *   rebuilt from them in the constructor.
+ * - ctx.setWebSocketAutoResponse lets the runtime answer Lantern's `{"op":4}` without waking the
+ *   object; the last time it did is read back with getWebSocketAutoResponseTimestamp when deadlines
+ *   are checked.
+ * - One alarm per object: it is set to the earliest socket deadline.
+ * - Awaiting an RPC lets other events run in between (input gates hold only for storage), so a
+ *   socket waiting for its INIT_ACK has later changes queued, not sent before the ack.
+ */
+export class SocketHub extends DurableObject<Env> {
+  readonly #config: SocketConfig;
+  readonly #sockets = new SocketIndex<WebSocket>();
+  /** Newest version sent per user: a change crossing a newer one (two ingests racing) is dropped. */
+  readonly #versions = new Map<string, number>();
+  /** Sockets whose subscription is being settled, with the changes held back meanwhile. */
+  readonly #settling = new Map<WebSocket, Settling>();
+  /** Per compressed socket, the frames still being deflated: keeps them in order. */
+  readonly #compressing = new Map<WebSocket, Promise<void>>();
+  /** Per user id, the last watch/unwatch call in flight (#inOrder). */
+  readonly #interest = new Map<string, Promise<void>>();
+
+  /** What woke this instance, since it was constructed: the benchmarks' and operators' view. */
+  readonly #events = { since: Date.now(), opens: 0, messages: 0, closes: 0, alarms: 0, deliveries: 0 };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = socketConfigOf(env);
+    ctx.setWebSocketAutoResponse(
+      new WebSocketRequestResponsePair(AUTO_RESPONSE.request, AUTO_RESPONSE.response),
+    );
+    for (const ws of ctx.getWebSockets()) {
+      const session = ws.deserializeAttachment() as SocketSession | null;
+      if (session && !session.closed) this.#sockets.set(ws, session);
+    }
+  }
+
+  get #name(): string {
+    // Hubs are only ever addressed by name (workers/routes/socket.ts).
+    return this.ctx.id.name ?? this.ctx.id.toString();
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json({ error: "Expected a WebSocket upgrade." }, { status: 426 });
+    }
+    this.#events.opens++;
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const step = open(request.url, Date.now(), this.#config);
+    this.#sockets.set(server, step.session);
+    server.serializeAttachment(step.session);
+    await this.#carryOut(server, step.effects);
+    await this.#scheduleAlarm();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.#events.messages++;
+    const session = this.#sockets.get(ws);
+    if (!session) return;
+    const step = receive(session, message, Date.now(), this.#config, {
+      allSubscribers: this.#sockets.allCount,
+    });
+    this.#update(ws, session, step.session);
+    await this.#carryOut(ws, step.effects);
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.#events.closes++;
+    await this.#release(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.#release(ws);
+  }
+
+  override async alarm(): Promise<void> {
+    this.#events.alarms++;
+    const now = Date.now();
+    for (const [ws, session] of [...this.#sockets.entries()]) {
+      const step = tick(session, now, this.#config, this.#autoResponseAt(ws));
+      if (step.effects.length === 0) continue;
+      this.#update(ws, session, step.session);
+      await this.#carryOut(ws, step.effects);
+    }
+    await this.#scheduleAlarm();
+  }
+
+  /** Ingest's call: users changed. Each change is built into frames once for all sockets here. */
+  async deliver(changes: HubChange[], asAllHub: boolean): Promise<void> {
+    this.#events.deliveries++;
+    const orphans: string[] = [];
+    for (const { change, watched } of changes) {
+      const sent = this.#versions.get(change.user_id);
+      if (sent !== undefined && change.version <= sent) continue;
+      const audience = this.#sockets.audience(change.user_id);
+      if (watched && !this.#sockets.watches(change.user_id) && !this.#isSettling(change.user_id)) {
+        orphans.push(change.user_id);
+      }
+      if (audience.length === 0 && !this.#isSettling(change.user_id)) continue;
+      this.#versions.set(change.user_id, change.version);
+      const ready = audience.filter(([ws]) => {
+        const settling = this.#settling.get(ws);
+        if (settling) settling.held.push(change);
+        return !settling;
+      });
+      await this.#fanOut(ready, change);
+    }
+    // A hub that lost track of a user (it was evicted mid-unsubscribe, say) stops hearing them.
+    for (const id of orphans) this.#unwatch(id);
+    if (asAllHub && this.#sockets.allCount === 0) await this.#unfollowAll();
+  }
+
+  /** Sockets, interest and the events handled since this instance woke. */
+  stats(): HubStats {
+    return {
+      sockets: this.#sockets.size,
+      all_sockets: this.#sockets.allCount,
+      watched_users: this.#sockets.watchedCount,
+      events: { ...this.#events },
+    };
+  }
+
+  async #fanOut(audience: [WebSocket, SocketSession][], change: PresenceChange): Promise<void> {
+    const userChange = toUserChange(change);
+    if (!userChange) return;
+    for (const delivery of fanOut(audience, userChange)) {
+      if (delivery.changed) this.#update(delivery.key, this.#sockets.get(delivery.key)!, delivery.session);
+      await this.#carryOut(delivery.key, delivery.effects);
+    }
+  }
+
+  #isSettling(userId: string): boolean {
+    return this.#settling.size > 0 && this.#sockets.audience(userId).some(([ws]) => this.#settling.has(ws));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Effects
+  // -------------------------------------------------------------------------------------------
+
+  async #carryOut(ws: WebSocket, effects: Effect[]): Promise<void> {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case "send":
+          this.#send(ws, effect.frame, effect.compress);
+          break;
+        case "close":
+          this.#sockets.delete(ws);
+          this.#settling.delete(ws);
+          await this.#compressing.get(ws);
+          try {
+            ws.close(effect.code, effect.reason);
+          } catch {
+            // Already closing: the client went first.
+          }
+          break;
+        case "subscribe":
+          // The All ack registers with the directory; an id subscription is watched by its ack.
+          break;
+        case "unsubscribe":
+          if (effect.target === "all") {
+            if (this.#sockets.allCount === 0) await this.#unfollowAll();
+          } else {
+            for (const id of effect.target) if (!this.#sockets.watches(id)) this.#unwatch(id);
+          }
+          break;
+        case "ack":
+          this.#settle(ws, effect);
+          break;
+      }
+    }
+  }
+
+  #send(ws: WebSocket, frame: string, compress: boolean): void {
+    if (!compress) {
+      trySend(ws, frame);
+      return;
+    }
+    const before = this.#compressing.get(ws) ?? Promise.resolve();
+    const after = before
+      .then(() => compressFrame(frame))
+      .then((bytes) => trySend(ws, bytes))
+      .finally(() => {
+        if (this.#compressing.get(ws) === after) this.#compressing.delete(ws);
+      });
+    this.#compressing.set(ws, after);
+  }
+
+  /**
+   * Fetches the users an ack names (registering this hub's interest in them as it goes), then
+   * settles it on the session as it is by then. Acks of one socket settle one after another; the
+   * changes held back meanwhile go out after the last one, unless the ack already carried them.
+   */
+  #settle(ws: WebSocket, ack: AckEffect): void {
+    const entry = this.#settling.get(ws) ?? {
+      chain: Promise.resolve(),
+      held: [],
+      pending: 0,
+      acked: new Map(),
+    };
+    entry.pending++;
+    this.#settling.set(ws, entry);
+    entry.chain = entry.chain
+      .then(async () => {
+        const users = await this.#fetchUsers(ack);
+        for (const [id, snapshot] of users) {
+          entry.acked.set(id, Math.max(snapshot.version, entry.acked.get(id) ?? -1));
+          if (snapshot.version > (this.#versions.get(id) ?? -1)) this.#versions.set(id, snapshot.version);
+        }
+        const session = this.#sockets.get(ws);
+        if (!session) return;
+        const step = settleSubscription(session, ack, users);
+        this.#update(ws, session, step.session);
+        await this.#carryOut(ws, step.effects);
+      })
+      .catch((error) => {
+        console.error("socket hub: settling a subscription failed", error);
+        this.#failSocket(ws);
+      })
+      .finally(async () => {
+        if (--entry.pending > 0 || this.#settling.get(ws) !== entry) return;
+        this.#settling.delete(ws);
+        for (const change of entry.held) {
+          if (change.version <= (entry.acked.get(change.user_id) ?? -1)) continue;
+          const current = this.#sockets.get(ws);
+          if (current) await this.#fanOut([[ws, current]], change);
+        }
+      });
+  }
+
+  async #fetchUsers(ack: AckEffect): Promise<Map<string, PresenceSnapshot>> {
+    const ids = ack.target === "all" ? await this.#followAll() : ack.target;
+    const users = new Map<string, PresenceSnapshot>();
+    // Bounded fan-in: an All ack on a large guild must not open thousands of calls at once.
+    for (let i = 0; i < ids.length; i += USER_FETCH_CONCURRENCY) {
+      const chunk = ids.slice(i, i + USER_FETCH_CONCURRENCY);
+      const snapshots = await Promise.all(
+        chunk.map((id) =>
+          // Watch only for sockets subscribed by id; an All socket hears the user through the directory.
+          this.#sockets.watches(id) ? this.#watch(id) : this.#read(id),
+        ),
+      );
+      chunk.forEach((id, n) => {
+        const snapshot = snapshots[n];
+        if (snapshot) users.set(id, snapshot);
+      });
+    }
+    return users;
+  }
+
+  /** Registers this hub with the user's object; resolves to the user's payloads (null: not monitored). */
+  #watch(userId: string): Promise<PresenceSnapshot | null> {
+    return this.#inOrder(userId, async (): Promise<PresenceSnapshot | null> => {
+      const snapshot = await this.env.USER_PRESENCE.getByName(userId).watch(this.#name);
+      return snapshot as PresenceSnapshot | null;
+    });
+  }
+
+  #unwatch(userId: string): void {
+    this.#inOrder(userId, async () => {
+      await this.env.USER_PRESENCE.getByName(userId).unwatch(this.#name);
+    }).catch((error) => console.error("socket hub: unwatch failed", userId, error));
+  }
+
+  /** Calls for one user's object (or the directory, for All) in call order: an unwatch must not overtake a later watch. */
+  #inOrder<T>(userId: string, call: () => Promise<T>): Promise<T> {
+    const before = this.#interest.get(userId) ?? Promise.resolve();
+    const result = before.then(call);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#interest.set(userId, settled);
+    void settled.then(() => {
+      if (this.#interest.get(userId) === settled) this.#interest.delete(userId);
+    });
+    return result;
+  }
+
+  async #read(userId: string): Promise<PresenceSnapshot | null> {
+    const snapshot = await this.env.USER_PRESENCE.getByName(userId).read();
+    return snapshot as PresenceSnapshot | null;
+  }
+
+  #followAll(): Promise<string[]> {
+    return this.#inOrder(ALL, () => this.env.MONITORED_USERS.getByName("all").followAll(this.#name));
+  }
+
+  #unfollowAll(): Promise<void> {
+    return this.#inOrder(ALL, async () => {
+      await this.env.MONITORED_USERS.getByName("all").unfollowAll(this.#name);
+    });
+  }
+
+  #failSocket(ws: WebSocket): void {
+    const session = this.#sockets.get(ws);
+    if (!session) return;
+    void this.#carryOut(ws, [
+      ...release(session).effects,
+      { kind: "close", code: 1011, reason: "internal_error" },
+    ]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sessions and deadlines
+  // -------------------------------------------------------------------------------------------
+
+  #update(ws: WebSocket, before: SocketSession, after: SocketSession): void {
+    if (after === before) return;
+    if (after.closed) this.#sockets.delete(ws);
+    else this.#sockets.set(ws, after);
+    ws.serializeAttachment(after);
+  }
+
+  async #release(ws: WebSocket): Promise<void> {
+    const session = this.#sockets.get(ws);
+    this.#settling.delete(ws);
+    this.#compressing.delete(ws);
+    if (!session) return;
+    const step = release(session);
+    this.#sockets.delete(ws);
+    await this.#carryOut(ws, step.effects);
+    await this.#scheduleAlarm();
+  }
+
+  #autoResponseAt(ws: WebSocket): number | null {
+    return this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? null;
+  }
+
+  async #scheduleAlarm(): Promise<void> {
+    let next: number | null = null;
+    for (const [ws, session] of this.#sockets.entries()) {
+      const at = deadline(session, this.#config, this.#autoResponseAt(ws));
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+}
+
+const USER_FETCH_CONCURRENCY = 50;
+/** #inOrder's key for the directory's All registration; not a Discord id. */
+const ALL = "all";
+
+/** A socket with acks in flight. */
+interface Settling {
+  chain: Promise<void>;
+  pending: number;
+  /** Changes for this socket that arrived meanwhile, in order. */
+  held: PresenceChange[];
+  /** The version each acked user was sent at. */
+  acked: Map<string, number>;
+}
+
+function toUserChange(change: PresenceChange): UserChange | null {
+  if (change.kind === "left") return { kind: "left", user_id: change.user_id };
+  if (!change.snapshot) return null;
+  return { kind: change.kind, user_id: change.user_id, payloads: change.snapshot };
+}
+
+function trySend(ws: WebSocket, frame: string | ArrayBuffer | Uint8Array): void {
+  try {
+    ws.send(frame);
+  } catch {
+    // The socket closed under us; its close event releases the session.
+  }
+}
