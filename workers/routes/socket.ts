@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Env, socketHubCount } from "../env.ts";
+import { type Env, socketConfigOf, socketHubCount } from "../env.ts";
 
 /**
  * GET /socket: the live stream, in Lantern's and Lanyard's dialects (durable-objects/socket-hub/).
@@ -49,6 +49,8 @@ export function registerSocket(app: OpenAPIHono<{ Bindings: Env }>) {
     let hubs: number;
     try {
       hubs = socketHubCount(c.env);
+      // The hub reads the same settings; checking here turns a bad one into a clear 500.
+      socketConfigOf(c.env);
     } catch (error) {
       return c.json({ error: (error as Error).message }, 500);
     }
