@@ -5,7 +5,9 @@ import type { Env } from "./env.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerIngest } from "./routes/ingest.ts";
 import { registerLantern } from "./routes/lantern.ts";
+import { registerLanternStorage } from "./routes/lantern-storage.ts";
 import { registerLanyard } from "./routes/lanyard.ts";
+import { registerLanyardKv } from "./routes/lanyard-kv.ts";
 import { registerService } from "./routes/service.ts";
 import { registerSocket } from "./routes/socket.ts";
 
@@ -25,7 +27,9 @@ export function createApp() {
 
   registerService(app);
   registerLantern(app);
+  registerLanternStorage(app);
   registerLanyard(app);
+  registerLanyardKv(app);
   registerIngest(app);
   registerDocs(app);
 

@@ -7,6 +7,7 @@ import {
   type SocketConfig,
   socketConfig,
 } from "../durable-objects/socket-hub/limits.ts";
+import type { TokenDirectory } from "../durable-objects/token-directory.ts";
 import type { UserPresence } from "../durable-objects/user-presence/index.ts";
 import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
 
@@ -16,6 +17,7 @@ export interface Env {
   MONITORED_USERS: DurableObjectNamespace<MonitoredUsers>;
   GATEWAY_SESSIONS: DurableObjectNamespace<GatewaySessions>;
   SOCKET_HUB: DurableObjectNamespace<SocketHub>;
+  TOKEN_DIRECTORY: DurableObjectNamespace<TokenDirectory>;
   /** Shared with the gateway runner; signs /ingest. A secret: never in wrangler.toml. */
   INGEST_SECRET?: string;
   /** How long a REST read may be served from the edge cache, in seconds. */

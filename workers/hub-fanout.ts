@@ -26,7 +26,10 @@ export function changesByHub(
 }
 
 /** Hands each hub its changes. A hub that fails loses only its sockets' updates, never the batch. */
-export async function announceChanges(env: Env, results: readonly ApplyResult[]): Promise<void> {
+export async function announceChanges(
+  env: Env,
+  results: readonly Pick<ApplyResult, "change" | "watchers">[],
+): Promise<void> {
   if (!results.some((result) => result.change)) return;
   const allHubs = await env.MONITORED_USERS.getByName("all").allHubs();
   const byHub = changesByHub(results, allHubs);

@@ -8,10 +8,14 @@ import { shapingOptions } from "../../workers/env.ts";
 import { lanternUser } from "../payloads/lantern.ts";
 import { lanyardPresence } from "../payloads/lanyard.ts";
 import { JsonDocument } from "../sql.ts";
+import { applyKv, type KvOperation } from "./kv.ts";
 import { applyDelta, emptyState } from "./state.ts";
+import { hashesEqual } from "./tokens.ts";
+import { type Bucket, takeWrite } from "./write-limit.ts";
 
-/** What a read returns: both dialects' payloads, built once per change, and their version. */
+/** What a read returns: both dialects' payloads, built once per change, and their revision. */
 export interface PresenceSnapshot {
+  /** The payloads' revision: grows with every visible change, presence or key-value (ETags, hubs). */
   version: number;
   lantern: LanternUser;
   lanyard: LanyardPresence;
@@ -20,8 +24,8 @@ export interface PresenceSnapshot {
 /** What socket hubs hear when a user changes: the kind of change and the payloads after it. */
 export interface PresenceChange {
   user_id: string;
-  kind: "presence" | "joined" | "left";
-  /** The state version after the change: a hub drops a change older than what it already sent. */
+  kind: "presence" | "joined" | "left" | "storage";
+  /** The payloads' revision after the change: a hub drops a change older than what it already sent. */
   version: number;
   /** The payloads after the change; null once the user has left. */
   snapshot: PresenceSnapshot | null;
@@ -37,6 +41,19 @@ export interface ApplyResult {
   watchers: string[];
 }
 
+/** Who is writing: a holder of the user's token (its SHA-256), or the user themself through the bot. */
+export type KvAuthority = { token_hash: string } | { owner: true };
+
+export type KvWriteResult =
+  | { ok: true; pairs: KeyValues; changed: boolean; change: PresenceChange | null; watchers: string[] }
+  | {
+      ok: false;
+      status: 400 | 401 | 404 | 413 | 429;
+      code: string;
+      message: string;
+      retry_after?: number;
+    };
+
 /**
  * One object per Discord user, named by their id. It folds ingest deltas into the user's state
  * (durable in SQLite, so an evicted object comes back whole) and serves their public payloads.
@@ -44,14 +61,34 @@ export interface ApplyResult {
 export class UserPresence extends DurableObject<Env> {
   #document: JsonDocument<UserState>;
   #state: UserState | null;
+  #revisions: JsonDocument<{ revision: number }>;
+  #revision: number;
+  #kv: KeyValues;
+  #writes: Bucket | null = null;
   #snapshot: PresenceSnapshot | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#document = new JsonDocument(ctx.storage.sql, "user_state");
+    const sql = ctx.storage.sql;
+    this.#document = new JsonDocument(sql, "user_state");
     this.#state = this.#document.read();
+    this.#revisions = new JsonDocument(sql, "revision");
+    this.#revision = this.#revisions.read()?.revision ?? this.#state?.version ?? 0;
     // Socket hubs with at least one socket subscribed to this user, by name.
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS watchers (hub TEXT PRIMARY KEY)");
+    sql.exec("CREATE TABLE IF NOT EXISTS watchers (hub TEXT PRIMARY KEY)");
+    // One row a pair, so a value of 30,000 characters is rewritten only when it changes.
+    sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    // The SHA-256 of the user's write token; the token itself is never stored.
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS write_token (id INTEGER PRIMARY KEY CHECK (id = 1), hash TEXT NOT NULL)",
+    );
+    this.#kv = {};
+    for (const { key, value } of sql.exec<{ key: string; value: string }>(
+      "SELECT key, value FROM kv ORDER BY key",
+    )) {
+      // defineProperty: a key named __proto__ is a pair like any other.
+      Object.defineProperty(this.#kv, key, { value, enumerable: true, writable: true, configurable: true });
+    }
   }
 
   /** A hub's sockets want this user's changes; returns the payloads as they are now (null: not monitored). */
@@ -94,12 +131,12 @@ export class UserPresence extends DurableObject<Env> {
     this.#document.write(state);
     const wasMonitored = this.#state?.monitored ?? false;
     this.#state = state;
-    if (result.changed) this.#snapshot = null;
+    if (result.changed) this.#bumpRevision(state.version);
     const joinedOrLeft = monitoredChanged && wasMonitored !== state.monitored;
     if (result.changed && (state.monitored || joinedOrLeft)) {
       result.change = {
         user_id: state.user_id,
-        version: state.version,
+        version: this.#revision,
         kind: joinedOrLeft ? (state.monitored ? "joined" : "left") : "presence",
         snapshot: this.read(),
       };
@@ -115,6 +152,110 @@ export class UserPresence extends DurableObject<Env> {
     return result;
   }
 
+  /** The user's pairs, or null when they are not monitored (their pairs are kept, not shown). */
+  readKv(): KeyValues | null {
+    return this.#state?.monitored ? { ...this.#kv } : null;
+  }
+
+  /**
+   * One key-value write, all or nothing: authorised, rate-limited, checked against every limit,
+   * then stored in one transaction. Returns the change for the socket hubs when there is one.
+   */
+  writeKv(authority: KvAuthority, op: KvOperation): KvWriteResult {
+    if (!this.#state?.monitored) {
+      return { ok: false, status: 404, code: "user_not_monitored", message: "User is not being monitored." };
+    }
+    if ("token_hash" in authority && !this.#tokenMatches(authority.token_hash)) {
+      return { ok: false, status: 401, code: "invalid_token", message: "The token is not this user's." };
+    }
+    const decision = takeWrite(this.#writes, Date.now());
+    this.#writes = decision.bucket;
+    if (!decision.allowed) {
+      return {
+        ok: false,
+        status: 429,
+        code: "rate_limited",
+        message: "Too many writes; try again shortly.",
+        retry_after: decision.retryAfterSeconds,
+      };
+    }
+    const outcome = applyKv(this.#kv, op);
+    if (!outcome.ok) return { ok: false, ...outcome.error };
+    if (!outcome.changed)
+      return { ok: true, pairs: { ...this.#kv }, changed: false, change: null, watchers: [] };
+    this.#storeKv(outcome.pairs);
+    this.#bumpRevision(0);
+    return {
+      ok: true,
+      pairs: { ...this.#kv },
+      changed: true,
+      change: {
+        user_id: this.#state.user_id,
+        kind: "storage",
+        version: this.#revision,
+        snapshot: this.read(),
+      },
+      watchers: this.#watchers(),
+    };
+  }
+
+  #storeKv(next: KeyValues): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      for (const key of Object.keys(this.#kv)) {
+        if (!Object.hasOwn(next, key)) sql.exec("DELETE FROM kv WHERE key = ?", key);
+      }
+      for (const [key, value] of Object.entries(next)) {
+        if (this.#kv[key] !== value || !Object.hasOwn(this.#kv, key)) {
+          sql.exec(
+            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key,
+            value,
+          );
+        }
+      }
+    });
+    this.#kv = next;
+  }
+
+  /** Stores a new token's hash, replacing (so revoking) the previous one; returns the previous hash. */
+  setTokenHash(
+    hash: string,
+  ): { ok: true; previous: string | null } | { ok: false; code: "user_not_monitored" } {
+    if (!this.#state?.monitored) return { ok: false, code: "user_not_monitored" };
+    const previous = this.#tokenHash();
+    this.ctx.storage.sql.exec(
+      "INSERT INTO write_token (id, hash) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET hash = excluded.hash",
+      hash,
+    );
+    return { ok: true, previous };
+  }
+
+  /** Revokes the token; returns its hash (null when there was none). */
+  clearToken(): string | null {
+    const previous = this.#tokenHash();
+    this.ctx.storage.sql.exec("DELETE FROM write_token");
+    return previous;
+  }
+
+  #tokenHash(): string | null {
+    return (
+      this.ctx.storage.sql.exec<{ hash: string }>("SELECT hash FROM write_token").toArray()[0]?.hash ?? null
+    );
+  }
+
+  #tokenMatches(hash: string): boolean {
+    const stored = this.#tokenHash();
+    return stored !== null && hashesEqual(stored, hash);
+  }
+
+  /** Every visible change gets a higher revision; presence changes jump to their (larger) version. */
+  #bumpRevision(version: number): void {
+    this.#revision = Math.max(this.#revision + 1, version);
+    this.#revisions.write({ revision: this.#revision });
+    this.#snapshot = null;
+  }
+
   /** The user's payloads, or null when they are not (or no longer) in a monitored guild. */
   read(): PresenceSnapshot | null {
     const state = this.#state;
@@ -124,12 +265,11 @@ export class UserPresence extends DurableObject<Env> {
   }
 
   #build(state: UserState): PresenceSnapshot {
-    const kv: KeyValues = {};
     const options = shapingOptions(this.env);
     return {
-      version: state.version,
-      lantern: lanternUser(state, kv, options, Date.now()),
-      lanyard: lanyardPresence(state, kv, options),
+      version: this.#revision,
+      lantern: lanternUser(state, this.#kv, options, Date.now()),
+      lanyard: lanyardPresence(state, this.#kv, options),
     };
   }
 }

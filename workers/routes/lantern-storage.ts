@@ -1,0 +1,192 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
+import { KeyValuePairs, KvKey } from "../../schemas/kv.ts";
+import { Snowflake } from "../../schemas/snowflake.ts";
+import type { Env } from "../env.ts";
+import { bodyWithin, MAX_VALUE_BODY_BYTES, writeKv, writerOf } from "../kv-writes.ts";
+
+/**
+ * Lantern's storage routes (shared/reference/lantern-swagger.json): reads are public, writes carry
+ * the user's token in Authorization. Lantern's shapes and messages, with its limits enforced (it
+ * documented 512 pairs and never checked) and a limit broken answered 400 or 413, not 404.
+ */
+
+type Ctx = Context<{ Bindings: Env }>;
+
+const LanternError = z.object({ error: z.string() }).meta({ id: "LanternError" });
+const Success = z.object({ success: z.literal(true) }).meta({ id: "LanternSuccess" });
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+
+const idParam = Snowflake.meta({ param: { name: "id", in: "path" }, example: "94490510688792576" });
+const keyParam = z.string().meta({ param: { name: "key", in: "path" }, example: "location" });
+const security = [{ ApiKeyAuth: [] }];
+const errors = (more: Record<number, string>) =>
+  Object.fromEntries(
+    Object.entries({
+      400: "Bad id, key or value.",
+      401: "Missing or wrong token.",
+      404: "Not monitored, or no such key.",
+      ...more,
+    }).map(([status, description]) => [status, { description, content: json(LanternError) }]),
+  );
+
+const storageRoute = (method: "get" | "delete") =>
+  createRoute({
+    method,
+    path: "/api/v1/users/{id}/storage",
+    tags: ["Lantern storage"],
+    summary: method === "get" ? "All of a user's pairs" : "Delete all of a user's pairs",
+    security: method === "get" ? undefined : security,
+    request: { params: z.object({ id: idParam }) },
+    responses: {
+      200: { description: "Done.", content: json(method === "get" ? KeyValuePairs : Success) },
+      ...errors({ 429: "Too many writes: see Retry-After." }),
+    },
+  });
+
+const keyRoute = (method: "get" | "put" | "patch" | "delete") =>
+  createRoute({
+    method,
+    path: "/api/v1/users/{id}/storage/{key}",
+    tags: ["Lantern storage"],
+    summary: {
+      get: "One value",
+      put: "Set a value",
+      patch: "Change an existing value",
+      delete: "Delete a key",
+    }[method],
+    security: method === "get" ? undefined : security,
+    request: {
+      params: z.object({ id: idParam, key: keyParam }),
+      ...(method === "put" || method === "patch"
+        ? {
+            query: z.object({
+              value: z.string().optional().meta({ description: "The value, instead of a body." }),
+            }),
+            body: { content: json(z.object({ value: z.string() })), required: false as const },
+          }
+        : {}),
+    },
+    responses: {
+      200: {
+        description: "Done.",
+        content: json(method === "get" ? z.object({ value: z.string() }) : Success),
+      },
+      ...errors({ 413: "A limit is exceeded (value length, pair count).", 429: "Too many writes." }),
+    },
+  });
+
+function lanternError(c: Ctx, status: number, message: string, retryAfter?: number) {
+  const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
+  return c.json({ error: message }, status as 400, headers);
+}
+
+const notMonitored = (id: string) => `User ${id} is not being monitored by Porchlight.`;
+const noStorage = (id: string) => `User ${id} does not have any storage.`;
+
+async function readPairs(c: Ctx, id: string) {
+  const pairs = await c.env.USER_PRESENCE.getByName(id).readKv();
+  return pairs as Record<string, string> | null;
+}
+
+/** The value of a PUT or PATCH: `{"value": "..."}` in the body, or the `value` query parameter. */
+async function requestedValue(c: Ctx): Promise<{ value: unknown } | Response> {
+  const body = await bodyWithin(c, MAX_VALUE_BODY_BYTES);
+  if (body === null) return lanternError(c, 413, `The body is larger than ${MAX_VALUE_BODY_BYTES} bytes.`);
+  if (body.trim() !== "") {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      if (typeof parsed === "object" && parsed !== null && "value" in parsed) return { value: parsed.value };
+    } catch {
+      return lanternError(c, 400, 'The body must be JSON: {"value": "..."}.');
+    }
+  }
+  const query = c.req.query("value");
+  if (query !== undefined) return { value: query };
+  return lanternError(c, 400, 'Give the value as a JSON body {"value": "..."} or a value query parameter.');
+}
+
+/**
+ * One authorised write; Lantern's success body. `missing` words the 404 of a write that needs
+ * something to exist (a key for PATCH and DELETE, any pair for DELETE of the storage).
+ */
+async function write(c: Ctx, id: string, op: KvOperation, missing?: string | ((id: string) => string)) {
+  const writer = await writerOf(c, id);
+  if ("ok" in writer) return lanternError(c, writer.status, writer.message);
+  const result = await writeKv(c, writer, op);
+  if (result.ok) {
+    if (op.kind === "reset" && !result.changed) return lanternError(c, 404, noStorage(writer.userId));
+    return c.json({ success: true as const });
+  }
+  if (result.code === "user_not_monitored") return lanternError(c, 404, notMonitored(writer.userId));
+  if (result.code === "key_not_found" && typeof missing === "string") return lanternError(c, 404, missing);
+  return lanternError(c, result.status, result.message, result.retry_after);
+}
+
+const keyMissing = (key: string) => `Key ${key} does not exist in the storage.`;
+
+function validationError(result: { success: boolean; error?: z.ZodError }, c: Ctx) {
+  if (result.success || !result.error) return;
+  const issue = result.error.issues[0];
+  return lanternError(
+    c,
+    400,
+    `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`,
+  ) as never;
+}
+
+export function registerLanternStorage(app: OpenAPIHono<{ Bindings: Env }>) {
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKeyAuth", {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description: "The write token the bot's /storage token create gives you, as it is.",
+  });
+
+  app.openapi(
+    storageRoute("get"),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const pairs = await readPairs(c, id);
+      if (!pairs) return lanternError(c, 404, notMonitored(id)) as never;
+      if (Object.keys(pairs).length === 0) return lanternError(c, 404, noStorage(id)) as never;
+      return c.json(pairs) as never;
+    },
+    validationError,
+  );
+
+  app.openapi(
+    keyRoute("get"),
+    async (c) => {
+      const { id, key } = c.req.valid("param");
+      const keyCheck = KvKey.safeParse(key);
+      if (!keyCheck.success) return lanternError(c, 400, keyCheck.error.issues[0]!.message) as never;
+      const pairs = await readPairs(c, id);
+      if (!pairs) return lanternError(c, 404, notMonitored(id)) as never;
+      if (!Object.hasOwn(pairs, key)) return lanternError(c, 404, keyMissing(key)) as never;
+      return c.json({ value: pairs[key]! }) as never;
+    },
+    validationError,
+  );
+
+  // Writes validate by hand (size first, then the token, then the value) and return Lantern's
+  // messages, so their routes are declared for the docs only.
+  app.openAPIRegistry.registerPath(storageRoute("delete"));
+  app.delete("/api/v1/users/:id/storage", (c) => write(c, c.req.param("id"), { kind: "reset" }, noStorage));
+  for (const method of ["put", "patch", "delete"] as const) {
+    app.openAPIRegistry.registerPath(keyRoute(method));
+    app.on(method.toUpperCase(), "/api/v1/users/:id/storage/:key", async (c) => {
+      const { id, key } = c.req.param() as { id: string; key: string };
+      if (method === "delete") return write(c, id, { kind: "delete", key, mustExist: true }, keyMissing(key));
+      const value = await requestedValue(c);
+      if (value instanceof Response) return value;
+      return write(
+        c,
+        id,
+        { kind: method === "put" ? "set" : "update", key, value: value.value },
+        keyMissing(key),
+      );
+    });
+  }
+}

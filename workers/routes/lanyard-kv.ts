@@ -1,0 +1,122 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
+import { KeyValuePairs } from "../../schemas/kv.ts";
+import type { Env } from "../env.ts";
+import { bodyWithin, MAX_MERGE_BODY_BYTES, MAX_VALUE_BODY_BYTES, writeKv, writerOf } from "../kv-writes.ts";
+
+/**
+ * Lanyard's key-value writes: PUT a raw body, PATCH a JSON object merged in at once, DELETE a key
+ * (204 even when it was absent, as Lanyard). `:id` may be `@me`, the token's own user. Errors use
+ * Lanyard's envelope; a broken limit is 400 or 413 (Lanyard answers 404 for those).
+ */
+
+type Ctx = Context<{ Bindings: Env }>;
+
+const LanyardError = z
+  .object({ success: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) })
+  .meta({ id: "LanyardError" });
+
+const id = z.string().meta({ param: { name: "id", in: "path" }, description: "A Discord id, or @me." });
+const key = z.string().meta({ param: { name: "key", in: "path" }, example: "location" });
+const refusals = Object.fromEntries(
+  [
+    [400, "Bad id, key, value or body."],
+    [401, "Missing or wrong token (no_permission)."],
+    [404, "Not monitored."],
+    [413, "A limit is exceeded."],
+    [429, "Too many writes: see Retry-After."],
+  ].map(([status, description]) => [
+    status,
+    { description, content: { "application/json": { schema: LanyardError } } },
+  ]),
+);
+const done = { 204: { description: "Done." } };
+const security = [{ ApiKeyAuth: [] }];
+
+const routes = {
+  put: createRoute({
+    method: "put",
+    path: "/v1/users/{id}/kv/{key}",
+    tags: ["Lanyard key-value"],
+    summary: "Set a value: the raw request body",
+    security,
+    request: {
+      params: z.object({ id, key }),
+      body: { content: { "text/plain": { schema: z.string() } } },
+    },
+    responses: { ...done, ...refusals },
+  }),
+  patch: createRoute({
+    method: "patch",
+    path: "/v1/users/{id}/kv",
+    tags: ["Lanyard key-value"],
+    summary: "Set several values at once (all or none)",
+    security,
+    request: {
+      params: z.object({ id }),
+      body: { content: { "application/json": { schema: KeyValuePairs } } },
+    },
+    responses: { ...done, ...refusals },
+  }),
+  delete: createRoute({
+    method: "delete",
+    path: "/v1/users/{id}/kv/{key}",
+    tags: ["Lanyard key-value"],
+    summary: "Delete a key",
+    security,
+    request: { params: z.object({ id, key }) },
+    responses: { ...done, ...refusals },
+  }),
+};
+
+function lanyardError(c: Ctx, status: number, code: string, message: string, retryAfter?: number) {
+  const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
+  return c.json({ success: false as const, error: { code, message } }, status as 400, headers);
+}
+
+async function write(c: Ctx, op: KvOperation) {
+  const writer = await writerOf(c, c.req.param("id") ?? "");
+  if ("ok" in writer) {
+    return lanyardError(
+      c,
+      writer.status,
+      writer.status === 401 ? "no_permission" : writer.code,
+      writer.message,
+    );
+  }
+  const result = await writeKv(c, writer, op);
+  if (result.ok) return c.body(null, 204);
+  if (result.status === 401) return lanyardError(c, 401, "no_permission", result.message);
+  return lanyardError(c, result.status, result.code, result.message, result.retry_after);
+}
+
+const tooLarge = (c: Ctx, max: number) =>
+  lanyardError(c, 413, "body_too_large", `The body is larger than ${max} bytes.`);
+
+export function registerLanyardKv(app: OpenAPIHono<{ Bindings: Env }>) {
+  // Validated by hand (size, token, then the pairs), so the routes are declared for the docs only.
+  for (const route of Object.values(routes)) app.openAPIRegistry.registerPath(route);
+
+  app.put("/v1/users/:id/kv/:key", async (c) => {
+    const value = await bodyWithin(c, MAX_VALUE_BODY_BYTES);
+    if (value === null) return tooLarge(c, MAX_VALUE_BODY_BYTES);
+    return write(c, { kind: "set", key: c.req.param("key"), value });
+  });
+
+  app.patch("/v1/users/:id/kv", async (c) => {
+    const body = await bodyWithin(c, MAX_MERGE_BODY_BYTES);
+    if (body === null) return tooLarge(c, MAX_MERGE_BODY_BYTES);
+    let pairs: unknown;
+    try {
+      pairs = JSON.parse(body);
+    } catch {
+      return lanyardError(c, 400, "invalid_body", "The body must be a JSON object of string values.");
+    }
+    return write(c, { kind: "merge", pairs });
+  });
+
+  app.delete("/v1/users/:id/kv/:key", (c) =>
+    write(c, { kind: "delete", key: c.req.param("key"), mustExist: false }),
+  );
+}
