@@ -1,11 +1,14 @@
 import { SEED, SEED_MEMBERS } from "../emulator/seed.ts";
 import {
+  type EmulatorApplication,
   type EmulatorProcess,
+  emulatorApplication,
   newIngestSecret,
   runnerEnvFor,
   startEmulatorProcess,
   startRunnerProcess,
   startWorkerProcess,
+  wireBot,
   workerVarsFor,
 } from "./lib/local-stack.ts";
 import type { Child } from "./lib/processes.ts";
@@ -13,8 +16,10 @@ import type { Child } from "./lib/processes.ts";
 /**
  * `npm start`: the whole stack on embedded defaults, with no Discord account. The emulator plays
  * Discord with a simulated guild, the gateway runner watches it, and the Worker serves the result on
- * http://127.0.0.1:8787 (PORT overrides; EMULATOR_PORT for the emulator, default 8790).
- * With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real Discord instead.
+ * http://127.0.0.1:8787 (PORT overrides; EMULATOR_PORT for the emulator, default 8790). The
+ * emulator's application calls the Worker's /interactions, so the bot works offline too.
+ * With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real Discord instead, and
+ * DISCORD_PUBLIC_KEY, if set, turns the bot on for the real application.
  */
 
 const workerPort = Number(process.env.PORT ?? 8787);
@@ -40,16 +45,19 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 try {
   const secret = newIngestSecret();
   let emulator: EmulatorProcess | null = null;
+  let bot: EmulatorApplication | null = null;
   if (!realDiscord) {
     emulator = await startEmulatorProcess({ port: emulatorPort, simulate: { users: 40, rate: 4 } });
     children.push(emulator);
+    bot = await emulatorApplication(emulator.http);
   }
   const worker = await startWorkerProcess({
     port: workerPort,
-    vars: workerVarsFor(emulator?.http ?? null, secret),
+    vars: workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey ?? process.env.DISCORD_PUBLIC_KEY),
     persistTo: ".wrangler/state",
   });
   children.push(worker);
+  if (emulator && bot) await wireBot(emulator.http, worker.url, bot);
   const runnerEnv = emulator
     ? runnerEnvFor(emulator, worker.url, secret, [SEED.guildId])
     : { INGEST_URL: `${worker.url}/ingest`, INGEST_SECRET: secret, SESSION_STORE: "worker" };
@@ -63,8 +71,15 @@ try {
   Lantern    ${worker.url}/api/v1/users/${someone ?? ":id"}
   Lanyard    ${worker.url}/v1/users/${someone ?? ":id"}
   Runner     ${runner.metrics}/metrics  ${runner.metrics}/health
+  Bot        ${worker.url}/interactions
   ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state)` : "Discord    real (DISCORD_TOKEN is set)"}
 `);
+  if (emulator && someone) {
+    // The whole bot loop, offline: the emulator signs the command and calls /interactions.
+    const invoke = { user_id: someone, guild_id: SEED.guildId, data: { name: "ping" } };
+    console.log(`  Try the bot: curl -s -X POST ${emulator.http}/_emulator/interactions -H 'content-type: application/json' -d '${JSON.stringify(invoke)}'
+`);
+  }
   console.log(`porchlight ready: ${worker.url}`);
 } catch (error) {
   console.error((error as Error).message);

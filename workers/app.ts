@@ -4,6 +4,7 @@ import { etag } from "hono/etag";
 import type { Env } from "./env.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerIngest } from "./routes/ingest.ts";
+import { registerInteractions } from "./routes/interactions.ts";
 import { registerLantern } from "./routes/lantern.ts";
 import { registerLanternStorage } from "./routes/lantern-storage.ts";
 import { registerLanyard } from "./routes/lanyard.ts";
@@ -31,6 +32,7 @@ export function createApp() {
   registerLanyard(app);
   registerLanyardKv(app);
   registerIngest(app);
+  registerInteractions(app);
   registerDocs(app);
 
   // Every miss and every failure is JSON, so API clients never have to parse an HTML error page.

@@ -31,6 +31,11 @@ export interface Env {
   SOCKET_ALL_PER_HUB?: string;
   /** Distinct user ids one socket may subscribe to. */
   SOCKET_MAX_IDS?: string;
+  /**
+   * The Discord application's public key (64 hex digits, from the developer portal): /interactions
+   * refuses every request not signed with its private half. Unset, the bot is off (503).
+   */
+  DISCORD_PUBLIC_KEY?: string;
 }
 
 export const DEFAULT_SOCKET_HUBS = 8;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { registerCommands } from "../register-commands.ts";
 import { type Child, freePort, OFFLINE_WRANGLER_ENV, spawnChild, spawnNode } from "./processes.ts";
 
 /**
@@ -111,9 +112,54 @@ export function runnerEnvFor(
   };
 }
 
-/** The Worker's settings for a local stack: images come from the emulator's CDN. */
-export function workerVarsFor(emulatorHttp: string | null, secret: string): Record<string, string> {
+/**
+ * The Worker's settings for a local stack: images come from the emulator's CDN; with the
+ * application's public key, /interactions (the bot) is on.
+ */
+export function workerVarsFor(
+  emulatorHttp: string | null,
+  secret: string,
+  discordPublicKey?: string,
+): Record<string, string> {
   const vars: Record<string, string> = { INGEST_SECRET: secret };
   if (emulatorHttp) Object.assign(vars, { DISCORD_CDN_BASE: emulatorHttp, SPOTIFY_CDN_BASE: emulatorHttp });
+  if (discordPublicKey) vars.DISCORD_PUBLIC_KEY = discordPublicKey;
   return vars;
+}
+
+/** What the bot needs to know of the emulator's application, from GET /_emulator/state. */
+export interface EmulatorApplication {
+  applicationId: string;
+  publicKey: string;
+  botToken: string;
+}
+
+export async function emulatorApplication(emulatorHttp: string): Promise<EmulatorApplication> {
+  const response = await fetch(`${emulatorHttp}/_emulator/state`);
+  if (!response.ok) throw new Error(`GET /_emulator/state answered ${response.status}`);
+  const state = (await response.json()) as { application_id: string; public_key: string; bot_token: string };
+  return { applicationId: state.application_id, publicKey: state.public_key, botToken: state.bot_token };
+}
+
+/**
+ * Wires the bot into the emulator as a developer does on Discord: the application's interactions
+ * endpoint URL set to the Worker's /interactions, and the slash commands registered (globally).
+ */
+export async function wireBot(
+  emulatorHttp: string,
+  workerUrl: string,
+  app: EmulatorApplication,
+): Promise<void> {
+  const response = await fetch(`${emulatorHttp}/_emulator/application`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ interactions_endpoint_url: `${workerUrl}/interactions` }),
+  });
+  if (!response.ok) throw new Error(`PATCH /_emulator/application answered ${response.status}`);
+  await registerCommands({
+    token: app.botToken,
+    apiBase: `${emulatorHttp}/api`,
+    applicationId: app.applicationId,
+    guildId: null,
+  });
 }
