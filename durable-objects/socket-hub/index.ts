@@ -55,14 +55,23 @@ export interface HubChange {
  *   object; the last time it did is read back with getWebSocketAutoResponseTimestamp when deadlines
  *   are checked.
  * - One alarm per object: it is set to the earliest socket deadline.
+ * - A client's close leaves a hibernatable socket CLOSING until the hub answers it (answerClose);
+ *   a hub woken by that close no longer lists the socket, so its session is read from the attachment.
  * - Awaiting an RPC lets other events run in between (input gates hold only for storage), so a
  *   socket waiting for its INIT_ACK has later changes queued, not sent before the ack.
  */
 export class SocketHub extends DurableObject<Env> {
   readonly #config: SocketConfig;
   readonly #sockets = new SocketIndex<WebSocket>();
-  /** Newest version sent per user: a change crossing a newer one (two ingests racing) is dropped. */
+  /** Newest version fanned out per user: a change crossing a newer one (two ingests racing) is dropped. */
   readonly #versions = new Map<string, number>();
+  /**
+   * Per socket, the version of each user its acks carried, until a newer change for the user
+   * reaches it: the delivery of a change an ack already read is not sent to that socket again.
+   * Kept apart from #versions, which is per hub: an ack reading a change first must not stop its
+   * delivery to the hub's other sockets.
+   */
+  readonly #acked = new Map<WebSocket, Map<string, number>>();
   /** Sockets whose subscription is being settled, with the changes held back meanwhile. */
   readonly #settling = new Map<WebSocket, Settling>();
   /** Per compressed socket, the frames still being deflated: keeps them in order. */
@@ -116,8 +125,9 @@ export class SocketHub extends DurableObject<Env> {
     await this.#carryOut(ws, step.effects);
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.#events.closes++;
+    answerClose(ws, code, reason);
     await this.#release(ws);
   }
 
@@ -140,25 +150,25 @@ export class SocketHub extends DurableObject<Env> {
   /** Ingest's call: users changed. Each change is built into frames once for all sockets here. */
   async deliver(changes: HubChange[], asAllHub: boolean): Promise<void> {
     this.#events.deliveries++;
-    const orphans: string[] = [];
     for (const { change, watched } of changes) {
       const sent = this.#versions.get(change.user_id);
       if (sent !== undefined && change.version <= sent) continue;
       const audience = this.#sockets.audience(change.user_id);
+      // A hub that lost track of a user (it was evicted mid-unsubscribe, say) stops hearing them.
+      // Now, not after the loop: fanning out may wait, and a socket subscribing meanwhile queues
+      // its watch, which a later unwatch would undo.
       if (watched && !this.#sockets.watches(change.user_id) && !this.#isSettling(change.user_id)) {
-        orphans.push(change.user_id);
+        this.#unwatch(change.user_id);
       }
       if (audience.length === 0 && !this.#isSettling(change.user_id)) continue;
       this.#versions.set(change.user_id, change.version);
       const ready = audience.filter(([ws]) => {
         const settling = this.#settling.get(ws);
         if (settling) settling.held.push(change);
-        return !settling;
+        return !settling && !this.#alreadyAcked(ws, change);
       });
       await this.#fanOut(ready, change);
     }
-    // A hub that lost track of a user (it was evicted mid-unsubscribe, say) stops hearing them.
-    for (const id of orphans) this.#unwatch(id);
     if (asAllHub && this.#sockets.allCount === 0) await this.#unfollowAll();
   }
 
@@ -181,6 +191,17 @@ export class SocketHub extends DurableObject<Env> {
     }
   }
 
+  /** Whether the socket's ack carried this change (or a newer one); forgets acks a change passes. */
+  #alreadyAcked(ws: WebSocket, change: PresenceChange): boolean {
+    const acked = this.#acked.get(ws);
+    const version = acked?.get(change.user_id);
+    if (acked === undefined || version === undefined) return false;
+    if (change.version <= version) return true;
+    acked.delete(change.user_id);
+    if (acked.size === 0) this.#acked.delete(ws);
+    return false;
+  }
+
   #isSettling(userId: string): boolean {
     return this.#settling.size > 0 && this.#sockets.audience(userId).some(([ws]) => this.#settling.has(ws));
   }
@@ -198,6 +219,7 @@ export class SocketHub extends DurableObject<Env> {
         case "close":
           this.#sockets.delete(ws);
           this.#settling.delete(ws);
+          this.#acked.delete(ws);
           await this.#compressing.get(ws);
           try {
             ws.close(effect.code, effect.reason);
@@ -243,23 +265,17 @@ export class SocketHub extends DurableObject<Env> {
    * changes held back meanwhile go out after the last one, unless the ack already carried them.
    */
   #settle(ws: WebSocket, ack: AckEffect): void {
-    const entry = this.#settling.get(ws) ?? {
-      chain: Promise.resolve(),
-      held: [],
-      pending: 0,
-      acked: new Map(),
-    };
+    const entry = this.#settling.get(ws) ?? { chain: Promise.resolve(), held: [], pending: 0 };
     entry.pending++;
     this.#settling.set(ws, entry);
     entry.chain = entry.chain
       .then(async () => {
         const users = await this.#fetchUsers(ack);
-        for (const [id, snapshot] of users) {
-          entry.acked.set(id, Math.max(snapshot.version, entry.acked.get(id) ?? -1));
-          if (snapshot.version > (this.#versions.get(id) ?? -1)) this.#versions.set(id, snapshot.version);
-        }
         const session = this.#sockets.get(ws);
         if (!session) return;
+        const acked = this.#acked.get(ws) ?? new Map<string, number>();
+        for (const [id, snapshot] of users) acked.set(id, Math.max(snapshot.version, acked.get(id) ?? -1));
+        if (acked.size > 0) this.#acked.set(ws, acked);
         const step = settleSubscription(session, ack, users);
         this.#update(ws, session, step.session);
         await this.#carryOut(ws, step.effects);
@@ -272,7 +288,7 @@ export class SocketHub extends DurableObject<Env> {
         if (--entry.pending > 0 || this.#settling.get(ws) !== entry) return;
         this.#settling.delete(ws);
         for (const change of entry.held) {
-          if (change.version <= (entry.acked.get(change.user_id) ?? -1)) continue;
+          if (this.#alreadyAcked(ws, change)) continue;
           const current = this.#sockets.get(ws);
           if (current) await this.#fanOut([[ws, current]], change);
         }
@@ -346,10 +362,10 @@ export class SocketHub extends DurableObject<Env> {
   #failSocket(ws: WebSocket): void {
     const session = this.#sockets.get(ws);
     if (!session) return;
-    void this.#carryOut(ws, [
-      ...release(session).effects,
-      { kind: "close", code: 1011, reason: "internal_error" },
-    ]);
+    const step = release(session);
+    // Out of the index before the unsubscribes run, or they would see it still wanting its users.
+    this.#update(ws, session, step.session);
+    void this.#carryOut(ws, [...step.effects, { kind: "close", code: 1011, reason: "internal_error" }]);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -364,9 +380,12 @@ export class SocketHub extends DurableObject<Env> {
   }
 
   async #release(ws: WebSocket): Promise<void> {
-    const session = this.#sockets.get(ws);
+    // A hub woken from hibernation by this close does not list the socket any more (getWebSockets
+    // leaves out closed ones), so its session is read back from the attachment.
+    const session = this.#sockets.get(ws) ?? openSession(ws);
     this.#settling.delete(ws);
     this.#compressing.delete(ws);
+    this.#acked.delete(ws);
     if (!session) return;
     const step = release(session);
     this.#sockets.delete(ws);
@@ -399,8 +418,30 @@ interface Settling {
   pending: number;
   /** Changes for this socket that arrived meanwhile, in order. */
   held: PresenceChange[];
-  /** The version each acked user was sent at. */
-  acked: Map<string, number>;
+}
+
+/**
+ * Completes the client's closing handshake. The runtime leaves a hibernatable socket CLOSING when
+ * the client's close frame arrives (web_socket_auto_reply_to_close does not cover acceptWebSocket
+ * here), so without this reply the client never sees its close complete. Once the runtime does
+ * answer, close() on a closed socket is ignored.
+ */
+function answerClose(ws: WebSocket, code: number, reason: string): void {
+  try {
+    // 1005 (no code), 1006 (dropped) and 1015 only describe a close; they cannot be sent.
+    ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
+  } catch {
+    // Already closed.
+  }
+}
+
+function openSession(ws: WebSocket): SocketSession | undefined {
+  try {
+    const session = ws.deserializeAttachment() as SocketSession | null;
+    return session && !session.closed ? session : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toUserChange(change: PresenceChange): UserChange | null {
