@@ -58,7 +58,8 @@ export interface HubChange {
  * - A client's close leaves a hibernatable socket CLOSING until the hub answers it (answerClose);
  *   a hub woken by that close no longer lists the socket, so its session is read from the attachment.
  * - Awaiting an RPC lets other events run in between (input gates hold only for storage), so a
- *   socket waiting for its INIT_ACK has later changes queued, not sent before the ack.
+ *   socket waiting for its INIT_ACK has later changes and its own later frames queued, not
+ *   answered before the ack.
  */
 export class SocketHub extends DurableObject<Env> {
   readonly #config: SocketConfig;
@@ -116,6 +117,18 @@ export class SocketHub extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     this.#events.messages++;
+    // While its ack is being fetched, a socket's frames wait their turn: answered now, a reply
+    // (an UNSUBSCRIBE_ACK, say) would reach the client before the INIT_ACK it follows.
+    const settling = this.#settling.get(ws);
+    if (settling) {
+      // The flood limit closes the socket once these are read; more than that is never needed.
+      if (settling.inbox.length <= this.#config.floodMaxMessages) settling.inbox.push(message);
+      return;
+    }
+    await this.#receive(ws, message);
+  }
+
+  async #receive(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const session = this.#sockets.get(ws);
     if (!session) return;
     const step = receive(session, message, Date.now(), this.#config, {
@@ -161,7 +174,12 @@ export class SocketHub extends DurableObject<Env> {
         this.#unwatch(change.user_id);
       }
       if (audience.length === 0 && !this.#isSettling(change.user_id)) continue;
+      // Re-inserted so the map stays in order of last use, and bounded: races between two ingest
+      // requests last milliseconds, so the least recently changed users can be forgotten.
+      this.#versions.delete(change.user_id);
       this.#versions.set(change.user_id, change.version);
+      if (this.#versions.size > MAX_TRACKED_VERSIONS)
+        this.#versions.delete(this.#versions.keys().next().value!);
       const ready = audience.filter(([ws]) => {
         const settling = this.#settling.get(ws);
         if (settling) settling.held.push(change);
@@ -265,7 +283,7 @@ export class SocketHub extends DurableObject<Env> {
    * changes held back meanwhile go out after the last one, unless the ack already carried them.
    */
   #settle(ws: WebSocket, ack: AckEffect): void {
-    const entry = this.#settling.get(ws) ?? { chain: Promise.resolve(), held: [], pending: 0 };
+    const entry = this.#settling.get(ws) ?? { chain: Promise.resolve(), held: [], inbox: [], pending: 0 };
     entry.pending++;
     this.#settling.set(ws, entry);
     entry.chain = entry.chain
@@ -286,12 +304,20 @@ export class SocketHub extends DurableObject<Env> {
       })
       .finally(async () => {
         if (--entry.pending > 0 || this.#settling.get(ws) !== entry) return;
-        this.#settling.delete(ws);
-        for (const change of entry.held) {
-          if (this.#alreadyAcked(ws, change)) continue;
-          const current = this.#sockets.get(ws);
-          if (current) await this.#fanOut([[ws, current]], change);
+        // Catch up in arrival order: the changes held back, then the client's frames. A frame that
+        // starts another ack leaves the rest to that ack's turn.
+        while (this.#settling.get(ws) === entry) {
+          for (const change of entry.held.splice(0)) {
+            if (this.#alreadyAcked(ws, change)) continue;
+            const current = this.#sockets.get(ws);
+            if (current) await this.#fanOut([[ws, current]], change);
+          }
+          if (entry.pending > 0) return;
+          const message = entry.inbox.shift();
+          if (message === undefined) break;
+          await this.#receive(ws, message);
         }
+        if (this.#settling.get(ws) === entry && entry.pending === 0) this.#settling.delete(ws);
       });
   }
 
@@ -409,6 +435,8 @@ export class SocketHub extends DurableObject<Env> {
 }
 
 const USER_FETCH_CONCURRENCY = 50;
+/** Users whose last fanned-out version a hub remembers (an All hub hears every user). */
+const MAX_TRACKED_VERSIONS = 10_000;
 /** #inOrder's key for the directory's All registration; not a Discord id. */
 const ALL = "all";
 
@@ -418,6 +446,8 @@ interface Settling {
   pending: number;
   /** Changes for this socket that arrived meanwhile, in order. */
   held: PresenceChange[];
+  /** The client's frames that arrived meanwhile, in order. */
+  inbox: (string | ArrayBuffer)[];
 }
 
 /**

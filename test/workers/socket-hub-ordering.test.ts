@@ -258,3 +258,34 @@ describe("socket hub ordering: interest calls", () => {
     await socket.silent();
   });
 });
+
+describe("socket hub ordering: a client's frames and its pending ack", () => {
+  it("answers frames sent right after INIT only after the INIT_ACK, in the order they came", async () => {
+    const [a, b] = [uid(901), uid(902)];
+    await monitored(a, b);
+    const socket = await connected("", { hub: "ordering-inbox" });
+    socket.send({ op: 2, d: { user_ids: [a, b] } });
+    socket.send({ op: 14, d: { user_id: a } });
+    socket.send({ op: 4, d: null });
+    const frames = [await socket.next(), await socket.next(), await socket.next()];
+    expect(frames.map((frame) => frame.t)).toEqual(["INIT_ACK", "UNSUBSCRIBE_ACK", "HEARTBEAT_ACK"]);
+    expect((frames[0]!.d as { metadata: { id: string } }[]).map((user) => user.metadata.id)).toEqual([a, b]);
+    await eventually(async () => (await watchers(a)).includes("ordering-inbox"), false);
+    expect(await watchers(b)).toContain("ordering-inbox");
+  });
+
+  it("keeps Lanyard's repeated INITs answered one INIT_STATE each, in order", async () => {
+    const [a, b] = [uid(903), uid(904)];
+    await monitored(a, b);
+    const socket = await connected("", { hub: "ordering-inbox" });
+    socket.send({ op: 2, d: { subscribe_to_id: a } });
+    socket.send({ op: 2, d: { subscribe_to_id: b } });
+    const first = await socket.next();
+    const second = await socket.next();
+    expect([first.t, second.t]).toEqual(["INIT_STATE", "INIT_STATE"]);
+    expect([
+      (first.d as { discord_user: { id: string } }).discord_user.id,
+      (second.d as { discord_user: { id: string } }).discord_user.id,
+    ]).toEqual([a, b]);
+  });
+});
