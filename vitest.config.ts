@@ -15,6 +15,16 @@ export default defineConfig({
         },
       },
       {
+        // Cards in Debian's Chromium (npm run test:browser; scripts/install-chromium.sh installs it).
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         // Worker and Durable Object tests run inside workerd.
         plugins: [
           cloudflareTest({

@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 import { type Context, Hono } from "hono";
-import { CONTENT_TYPES, type ImageSpec, renderImage } from "./render.ts";
-import { albumArtSpec, appAssetSpec, avatarSpec, CdnError, defaultAvatarSpec } from "./requests.ts";
+import { isSnowflake } from "../snowflake.ts";
+import { CONTENT_TYPES, type ImageFormat, type ImageSpec, renderImage } from "./render.ts";
+import {
+  albumArtSpec,
+  appAssetSpec,
+  avatarSpec,
+  CdnError,
+  defaultAvatarSpec,
+  parseSize,
+} from "./requests.ts";
 
 /**
  * Stand-ins for cdn.discordapp.com and Spotify's i.scdn.co, mounted at the emulator's root.
@@ -12,7 +20,7 @@ import { albumArtSpec, appAssetSpec, avatarSpec, CdnError, defaultAvatarSpec } f
 // Content-addressed images never change, so caches may keep them: a year, and no revalidation.
 const CACHE_CONTROL = "public, max-age=31536000, immutable";
 
-/** Routes mounted at the root: /avatars, /embed/avatars, /app-assets, /image (album art). */
+/** Routes mounted at the root: /avatars, /embed/avatars, /app-assets, /emojis, /image (album art). */
 export function cdnRoutes(): Hono {
   const app = new Hono();
   app.get("/avatars/:user_id/:file", (c) =>
@@ -22,8 +30,23 @@ export function cdnRoutes(): Hono {
   app.get("/app-assets/:application_id/:file", (c) =>
     serve(c, () => appAssetSpec(c.req.param("application_id"), c.req.param("file"), c.req.query())),
   );
+  app.get("/emojis/:file", (c) => serve(c, () => emojiSpec(c.req.param("file"), c.req.query())));
   app.get("/image/:id", (c) => serve(c, () => albumArtSpec(c.req.param("id"))));
   return app;
+}
+
+const EMOJI_FILE = /^(\d+)\.(png|gif|webp|jpg|jpeg)$/;
+
+/**
+ * /emojis/:emoji_id.(png|gif|webp|jpg): a custom emoji, as a custom status shows it (the profile
+ * card inlines it). Discord serves any emoji in every format; a .gif has two frames here, since
+ * the emulator cannot know which ids are animated.
+ */
+function emojiSpec(file: string, query: Record<string, string | undefined>): ImageSpec {
+  const match = EMOJI_FILE.exec(file);
+  if (!match || !isSnowflake(match[1])) throw new CdnError(404, "404: Not Found");
+  const format: ImageFormat = match[2] === "jpg" ? "jpeg" : (match[2] as ImageFormat);
+  return { key: `emojis/${match[1]}`, size: parseSize(query.size), format, animated: format === "gif" };
 }
 
 function serve(c: Context, resolve: () => ImageSpec): Response {

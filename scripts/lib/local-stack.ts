@@ -122,7 +122,14 @@ export function workerVarsFor(
   discordPublicKey?: string,
 ): Record<string, string> {
   const vars: Record<string, string> = { INGEST_SECRET: secret };
-  if (emulatorHttp) Object.assign(vars, { DISCORD_CDN_BASE: emulatorHttp, SPOTIFY_CDN_BASE: emulatorHttp });
+  // Every image base points at the emulator, so no card or payload reaches for Discord's hosts.
+  if (emulatorHttp) {
+    Object.assign(vars, {
+      DISCORD_CDN_BASE: emulatorHttp,
+      SPOTIFY_CDN_BASE: emulatorHttp,
+      MEDIA_PROXY_BASE: emulatorHttp,
+    });
+  }
   if (discordPublicKey) vars.DISCORD_PUBLIC_KEY = discordPublicKey;
   return vars;
 }

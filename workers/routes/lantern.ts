@@ -1,6 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { CardQuery } from "../../schemas/card.ts";
 import { LanternUser } from "../../schemas/lantern.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import { badCardRequest, serveCard } from "../cards/serve.ts";
 import type { Env } from "../env.ts";
 import { readUser, respond } from "../presence-reads.ts";
 
@@ -13,29 +15,42 @@ const LanternError = z.object({ error: z.string() }).meta({
   example: { error: "User 94490510688792576 is not being monitored by Porchlight." },
 });
 
+// With ?svg=1 every answer, errors too, is an SVG card (workers/cards/), so a README shows it.
+const SvgCard = z.string().meta({ description: "An SVG document (image/svg+xml)." });
+
 const userRoute = createRoute({
   method: "get",
   path: "/api/v1/users/{id}",
   tags: ["Lantern"],
-  summary: "A monitored user's presence",
+  summary: "A monitored user's presence, or with svg=1 their profile card",
   request: {
     params: z.object({
       id: Snowflake.meta({ param: { name: "id", in: "path" }, example: "94490510688792576" }),
     }),
+    query: CardQuery,
   },
   responses: {
-    200: { description: "The user.", content: { "application/json": { schema: LanternUser } } },
+    200: {
+      description: "The user; with svg=1 their card (560×260, or 560×128 with hideActivity).",
+      content: { "application/json": { schema: LanternUser }, "image/svg+xml": { schema: SvgCard } },
+    },
     304: { description: "Not modified since the ETag in If-None-Match." },
     400: {
-      description: "The id is not a Discord id.",
-      content: { "application/json": { schema: LanternError } },
+      description: "The id is not a Discord id, or a card parameter is invalid.",
+      content: { "application/json": { schema: LanternError }, "image/svg+xml": { schema: SvgCard } },
     },
     404: {
       description: "Not in a monitored guild.",
-      content: { "application/json": { schema: LanternError } },
+      content: { "application/json": { schema: LanternError }, "image/svg+xml": { schema: SvgCard } },
     },
   },
 });
+
+/** Whether the request asks for a card, read before validation so a bad request gets an error card. */
+function wantsCard(c: { req: { query: (name: string) => string | undefined } }): boolean {
+  const svg = c.req.query("svg");
+  return svg !== undefined && svg !== "0" && svg !== "false";
+}
 
 // One id arrives as a string and several as an array; Lantern rejected the single one (its bug 2).
 const userIds = z.preprocess(
@@ -73,22 +88,35 @@ const bulkRoute = createRoute({
   },
 });
 
+/** "field: what is wrong" for the first issue of a failed validation. */
+function validationMessage(error: z.ZodError | undefined): string {
+  const issue = error?.issues[0];
+  const field = issue?.path.join(".") || "request";
+  return `${field}: ${issue?.message ?? "invalid"}`;
+}
+
 /** Lantern's error shape for a request that fails validation, naming the field. */
 function lanternValidationError(
   result: { success: boolean; error?: z.ZodError },
   c: { json: (body: unknown, status: 400) => Response },
 ) {
   if (result.success || !result.error) return;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join(".") || "request";
-  return c.json({ error: `${field}: ${issue?.message ?? "invalid"}` }, 400) as never;
+  return c.json({ error: validationMessage(result.error) }, 400) as never;
 }
 
 export function registerLantern(app: OpenAPIHono<{ Bindings: Env }>) {
   app.openapi(
     userRoute,
-    async (c) => respond(c, await readUser(c, c.req.valid("param").id, "lantern")) as never,
-    lanternValidationError,
+    async (c) => {
+      const id = c.req.valid("param").id;
+      const { svg, ...card } = c.req.valid("query");
+      if (svg) return (await serveCard(c, id, card)) as never;
+      return respond(c, await readUser(c, id, "lantern")) as never;
+    },
+    (result, c) => {
+      if (result.success || !wantsCard(c)) return lanternValidationError(result, c);
+      return badCardRequest(c, validationMessage(result.error)) as never;
+    },
   );
 
   app.openapi(

@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SEED, SEED_MEMBERS } from "../../emulator/seed.ts";
+import { type Emulator, startEmulator } from "../../emulator/server.ts";
+import type { RawActivity, UserDeltaInput } from "../../schemas/ingest.ts";
+import { ingestHeaders } from "../../schemas/ingest-signature.ts";
+import { newIngestSecret, startWorkerProcess, type WorkerProcess } from "../../scripts/lib/local-stack.ts";
+import { freePort } from "../../scripts/lib/processes.ts";
+import { type CountingCdn, startCountingCdn } from "./card-cdn-counter.ts";
+
+/**
+ * What card tests and the card benchmark run against: the emulator in this process (its CDN draws
+ * every image), a counting pass-through in front of that CDN, and the Worker under wrangler dev
+ * with all three CDN bases pointed at the pass-through. Presences go in by signed POST /ingest,
+ * as the gateway runner would send them, so no gateway session is needed. All on loopback.
+ */
+
+export interface CardStack {
+  emulator: Emulator;
+  cdn: CountingCdn;
+  worker: WorkerProcess;
+  /** Sends one signed ingest batch; throws unless every delta applied. */
+  ingest(deltas: UserDeltaInput[]): Promise<void>;
+  /** Ingests the seeded members as the emulator has them (ada listens to Spotify, grace plays). */
+  ingestSeededMembers(): Promise<void>;
+  cardUrl(userId: string, query?: string): string;
+  stop(): Promise<void>;
+}
+
+let version = Date.now() * 1000;
+/** Versions as the runner makes them: strictly increasing. */
+export const nextVersion = () => ++version;
+
+export async function startCardStack(
+  options: { echo?: boolean; vars?: Record<string, string> } = {},
+): Promise<CardStack> {
+  const persistTo = mkdtempSync(join(tmpdir(), "porchlight-cards-"));
+  const secret = newIngestSecret();
+  let emulator: Emulator | undefined;
+  let cdn: CountingCdn | undefined;
+  let worker: WorkerProcess | undefined;
+  const stop = async () => {
+    await worker?.stop();
+    await cdn?.close();
+    await emulator?.close();
+    rmSync(persistTo, { recursive: true, force: true });
+  };
+  try {
+    emulator = await startEmulator({ port: 0 });
+    cdn = await startCountingCdn(emulator.urls.http);
+    worker = await startWorkerProcess({
+      port: await freePort(),
+      vars: {
+        INGEST_SECRET: secret,
+        // Every image base, the media proxy's included, so no card fetch can leave the machine.
+        DISCORD_CDN_BASE: cdn.url,
+        SPOTIFY_CDN_BASE: cdn.url,
+        MEDIA_PROXY_BASE: cdn.url,
+        ...options.vars,
+      },
+      persistTo,
+      echo: options.echo,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const workerUrl = worker.url;
+  const world = emulator.world;
+
+  const ingest = async (deltas: UserDeltaInput[]) => {
+    const body = JSON.stringify({ batch_id: `cards-${nextVersion()}`, deltas });
+    const res = await fetch(`${workerUrl}/ingest`, {
+      method: "POST",
+      headers: await ingestHeaders(secret, body),
+      body,
+    });
+    const result = (await res.json()) as { applied?: number };
+    if (res.status !== 200 || result.applied !== deltas.length)
+      throw new Error(`ingest answered ${res.status}: ${JSON.stringify(result)}`);
+  };
+
+  return {
+    emulator,
+    cdn,
+    worker,
+    ingest,
+    ingestSeededMembers: () => {
+      const guild = world.requireGuild(SEED.guildId);
+      return ingest(
+        SEED_MEMBERS.map((member) => {
+          const presence = guild.presences.get(member.id);
+          return {
+            user_id: member.id,
+            version: nextVersion(),
+            user: { ...member, discriminator: "0" },
+            membership: { joined_at: "2024-01-02T00:00:00.000Z" },
+            presence: presence
+              ? {
+                  status: presence.status,
+                  client_status: presence.client_status ?? {},
+                  // Discord sends activities as they are; ingest takes them as plain records.
+                  activities: (presence.activities ?? []) as unknown as RawActivity[],
+                }
+              : { status: "offline" },
+          };
+        }),
+      );
+    },
+    cardUrl: (userId, query = "") => `${workerUrl}/api/v1/users/${userId}?svg=1${query ? `&${query}` : ""}`,
+    stop,
+  };
+}

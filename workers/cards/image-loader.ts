@@ -1,0 +1,123 @@
+import { imageDataUri } from "./mime.ts";
+
+/**
+ * Fetches a card's images in parallel and returns them as data URIs, through the Cache API so a
+ * view does not refetch what an earlier render already had. Each fetch is bounded: a timeout, a
+ * byte cap (checked on Content-Length and again while reading), and a type check by magic bytes.
+ * A failure is cached too, for a shorter time, so a broken image does not cost a fetch per view;
+ * the card then draws a placeholder.
+ *
+ * The cache holds the finished data URI rather than the bytes, so a hit costs no base64 encoding.
+ * Its keys live under the Worker's own origin (like the edge cache's), since the Cache API files
+ * entries under the zone that stores them.
+ */
+
+export interface ImageLoaderOptions {
+  fetch: typeof fetch;
+  /** Null turns caching off (a cache TTL of 0). */
+  cache: Cache | null;
+  /** The Worker's origin, for cache keys. */
+  origin: string;
+  /** URLs the loader may fetch; others count as failed without a request. */
+  allowed: (url: string) => boolean;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Runs cache writes after the response (ctx.waitUntil); without it they are awaited. */
+  defer?: (work: Promise<unknown>) => void;
+}
+
+export const IMAGE_TIMEOUT_MS = 3_000;
+export const MAX_IMAGE_BYTES = 256 * 1024;
+/** Image URLs carry the image's hash or id, so what they point at never changes. */
+const IMAGE_TTL_SECONDS = 86_400;
+/** A miss may be a CDN hiccup: retry it soon, but not on every view. */
+const FAILURE_TTL_SECONDS = 60;
+const FAILED = "x-porchlight-image-failed";
+
+export interface LoadStats {
+  fetched: number;
+  cached: number;
+  failed: number;
+}
+
+/** The data URI for each URL that could be had; the stats count what this call did. */
+export async function loadImages(
+  urls: readonly (string | null)[],
+  options: ImageLoaderOptions,
+): Promise<{ images: Map<string, string>; stats: LoadStats }> {
+  const unique = [...new Set(urls.filter((url): url is string => url !== null))];
+  const stats: LoadStats = { fetched: 0, cached: 0, failed: 0 };
+  const loaded = await Promise.all(unique.map((url) => loadOne(url, options, stats)));
+  const images = new Map<string, string>();
+  unique.forEach((url, i) => {
+    const uri = loaded[i];
+    if (uri) images.set(url, uri);
+    else stats.failed++;
+  });
+  return { images, stats };
+}
+
+async function loadOne(url: string, options: ImageLoaderOptions, stats: LoadStats): Promise<string | null> {
+  if (!options.allowed(url)) return null;
+  const key = `${options.origin}/__card-images/${encodeURIComponent(url)}`;
+  const hit = await options.cache?.match(key);
+  if (hit) {
+    stats.cached++;
+    return hit.headers.has(FAILED) ? null : hit.text();
+  }
+  stats.fetched++;
+  const uri = await fetchImage(url, options).catch(() => null);
+  if (options.cache) {
+    const response = uri
+      ? new Response(uri, { headers: { "cache-control": `public, max-age=${IMAGE_TTL_SECONDS}` } })
+      : new Response("", {
+          headers: { "cache-control": `public, max-age=${FAILURE_TTL_SECONDS}`, [FAILED]: "1" },
+        });
+    const put = options.cache.put(key, response).catch(() => undefined);
+    if (options.defer) options.defer(put);
+    else await put;
+  }
+  return uri;
+}
+
+async function fetchImage(url: string, options: ImageLoaderOptions): Promise<string | null> {
+  const response = await options.fetch(url, {
+    signal: AbortSignal.timeout(options.timeoutMs),
+    headers: { accept: "image/png,image/jpeg,image/gif,image/webp" },
+  });
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    return null;
+  }
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > options.maxBytes) {
+    await response.body.cancel();
+    return null;
+  }
+  const bytes = await readCapped(response.body, options.maxBytes);
+  return bytes ? imageDataUri(bytes) : null;
+}
+
+/** The whole body, or null as soon as it passes `maxBytes` (a missing or lying Content-Length). */
+async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | null> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}

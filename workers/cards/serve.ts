@@ -1,0 +1,108 @@
+import type { Context } from "hono";
+import type { CardQuery } from "../../schemas/card.ts";
+import type { LanternUser } from "../../schemas/lantern.ts";
+import { cacheTtlSeconds, type Env, shapingOptions } from "../env.ts";
+import { readUser } from "../presence-reads.ts";
+import { CardCache, cardEtag, type RenderedCard } from "./card-cache.ts";
+import { renderErrorCard } from "./error-card.ts";
+import { IMAGE_TIMEOUT_MS, type LoadStats, loadImages, MAX_IMAGE_BYTES } from "./image-loader.ts";
+import { type CardImages, cardImageUrls, isAllowedImageUrl } from "./images.ts";
+import { cardHeight } from "./layout.ts";
+import { cardOptions, optionsKey } from "./options.ts";
+import { renderCard } from "./render.ts";
+
+/**
+ * GET /api/v1/users/:id?svg=1: the user's read (through the edge cache, as the JSON route), then the
+ * rendered card from the card cache, or else images loaded and a fresh render. The only module
+ * here that touches the platform; everything it calls is pure or takes its I/O as arguments.
+ */
+
+/**
+ * How long browsers and GitHub's image proxy may keep a card: short, since presence changes, and
+ * revalidated with the ETag after that. The Worker's own card cache follows CACHE_TTL_SECONDS.
+ */
+export const CARD_MAX_AGE_SECONDS = 30;
+
+type Ctx = Context<{ Bindings: Env }>;
+
+export async function serveCard(c: Ctx, userId: string, query: CardQuery): Promise<Response> {
+  const options = cardOptions(query);
+  const read = await readUser(c, userId, "lantern");
+  if (read.status !== 200) {
+    const svg = renderErrorCard("Not monitored", `User ${userId} is not being monitored by Porchlight.`, {
+      ...options,
+      height: cardHeight(options),
+    });
+    return cardResponse(c, { svg, etag: await cardEtag(svg) }, 404, { cache: read.cache });
+  }
+
+  const ttl = cacheTtlSeconds(c.env);
+  const cache = ttl > 0 ? new CardCache(caches.default, c.req.url, ttl) : null;
+  const key = await cache?.keyFor(userId, read.etag ?? "unversioned", optionsKey(options));
+  const hit = key ? await cache!.get(key) : null;
+  if (hit) return cardResponse(c, hit, 200, { cache: "hit" });
+
+  const user = JSON.parse(read.body) as LanternUser;
+  const { images, stats } = await inlineImages(c, user, options);
+  const svg = renderCard(user, options, images, Date.now());
+  const card = { svg, etag: await cardEtag(svg) };
+  if (key) c.executionCtx.waitUntil(cache!.put(key, card));
+  return cardResponse(c, card, 200, { cache: "miss", images: stats });
+}
+
+/** The error card for a request that failed validation: 400, still an image. */
+export async function badCardRequest(c: Ctx, message: string): Promise<Response> {
+  const svg = renderErrorCard("Bad card parameter", message, cardOptions({}));
+  return cardResponse(c, { svg, etag: await cardEtag(svg) }, 400, {});
+}
+
+async function inlineImages(
+  c: Ctx,
+  user: LanternUser,
+  options: ReturnType<typeof cardOptions>,
+): Promise<{ images: CardImages; stats: LoadStats }> {
+  const shaping = shapingOptions(c.env);
+  const urls = cardImageUrls(user, options, shaping);
+  const { images, stats } = await loadImages(Object.values(urls), {
+    fetch: (input, init) => fetch(input, init),
+    cache: cacheTtlSeconds(c.env) > 0 ? caches.default : null,
+    origin: new URL(c.req.url).origin,
+    allowed: (url) => isAllowedImageUrl(url, shaping),
+    timeoutMs: IMAGE_TIMEOUT_MS,
+    maxBytes: MAX_IMAGE_BYTES,
+    defer: (work) => c.executionCtx.waitUntil(work),
+  });
+  const inlined = (url: string | null) => (url ? (images.get(url) ?? null) : null);
+  return {
+    images: {
+      avatar: inlined(urls.avatar),
+      activityLarge: inlined(urls.activityLarge),
+      activitySmall: inlined(urls.activitySmall),
+      emoji: inlined(urls.emoji),
+      serverTag: inlined(urls.serverTag),
+    },
+    stats,
+  };
+}
+
+function cardResponse(
+  c: Ctx,
+  card: RenderedCard,
+  status: 200 | 400 | 404,
+  extra: { cache?: string; images?: LoadStats },
+): Response {
+  const headers: Record<string, string> = {
+    "content-type": "image/svg+xml; charset=utf-8",
+    "cache-control": `public, max-age=${CARD_MAX_AGE_SECONDS}`,
+    etag: card.etag,
+    // Opened directly rather than as an <img>, the card still may run and load nothing.
+    "content-security-policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+    "x-content-type-options": "nosniff",
+  };
+  if (extra.cache) headers["x-porchlight-cache"] = extra.cache;
+  if (extra.images) {
+    const { fetched, cached, failed } = extra.images;
+    headers["x-porchlight-card-images"] = `fetched=${fetched}, cached=${cached}, failed=${failed}`;
+  }
+  return c.body(card.svg, status, headers);
+}
