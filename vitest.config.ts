@@ -44,6 +44,9 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          // Some tests drive hundreds of objects (a 500-delta batch, 300 sockets); on two busy
+          // cores that outlasts vitest's 5 s default without anything being wrong.
+          testTimeout: 30_000,
         },
       },
     ],
