@@ -70,6 +70,8 @@ try {
   Worker     ${worker.url}            (docs: ${worker.url}/docs)
   Lantern    ${worker.url}/api/v1/users/${someone ?? ":id"}
   Lanyard    ${worker.url}/v1/users/${someone ?? ":id"}
+  Card       ${worker.url}/api/v1/users/${someone ?? ":id"}?svg=1
+  Socket     ${worker.url.replace(/^http/, "ws")}/socket
   Runner     ${runner.metrics}/metrics  ${runner.metrics}/health
   Bot        ${worker.url}/interactions
   ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state)` : "Discord    real (DISCORD_TOKEN is set)"}
