@@ -10,7 +10,7 @@ import { imageDataUri } from "../workers/cards/mime.ts";
 import { cardOptions } from "../workers/cards/options.ts";
 import { renderCard } from "../workers/cards/render.ts";
 import { type CardStack, nextVersion, startCardStack } from "./lib/card-stack.ts";
-import { machine, median, percentile, writeSection } from "./lib/report.ts";
+import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
 
 /**
  * Profile cards (GET /api/v1/users/:id?svg=1) for users listening to Spotify, on the local stack
@@ -26,16 +26,13 @@ import { machine, median, percentile, writeSection } from "./lib/report.ts";
  * Settings can be overridden from the environment (BENCH_CARDS_*), for quick trial runs.
  */
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const USERS = env("BENCH_CARDS_USERS", 50);
-const REPEATS = env("BENCH_CARDS_REPEATS", 300);
-const RENDERS = env("BENCH_CARDS_RENDERS", 2_000);
+const USERS = envNumber("BENCH_CARDS_USERS", 50);
+const REPEATS = envNumber("BENCH_CARDS_REPEATS", 300);
+const RENDERS = envNumber("BENCH_CARDS_RENDERS", 2_000);
 const VIEWS = 100;
 const TRACK_EVERY = 25;
 
 const log = (line: string) => console.error(`[bench:cards] ${line}`);
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => `${fmt(n, 2)} ms`;
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 

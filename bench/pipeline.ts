@@ -1,27 +1,17 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus } from "node:os";
 import { SEED, SEED_MEMBERS } from "../emulator/seed.ts";
 import { SeededRandom } from "../emulator/seeded-random.ts";
-import { type Emulator, startEmulator } from "../emulator/server.ts";
+import type { Emulator } from "../emulator/server.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
-import {
-  newIngestSecret,
-  type RunnerProcess,
-  runnerEnvFor,
-  startRunnerProcess,
-  startWorkerProcess,
-  type WorkerProcess,
-  workerVarsFor,
-} from "../scripts/lib/local-stack.ts";
-import { freePort } from "../scripts/lib/processes.ts";
+import type { RunnerProcess, WorkerProcess } from "../scripts/lib/local-stack.ts";
 import { type CpuSnapshot, commandLine, cpuSnapshot, cpuUsed, groupPids } from "./lib/cpu.ts";
 import { getLoad, type LoadResult } from "./lib/http-load.ts";
 import { differences, waitConverged } from "./lib/presence-state.ts";
 import { sample, scrape, total } from "./lib/prometheus.ts";
-import { machine, median, percentile, writeSection } from "./lib/report.ts";
+import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
+import { markedPresence, startInProcessStack } from "./lib/stack.ts";
 
 /**
  * The presence pipeline end to end, on one stack, in one run: the Discord emulator in this process
@@ -43,45 +33,32 @@ import { machine, median, percentile, writeSection } from "./lib/report.ts";
  * Every setting can be overridden from the environment (BENCH_*), for quick trial runs.
  */
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const USERS = 1_000;
-const SIM_SEED = env("BENCH_SEED", 7);
+const SIM_SEED = envNumber("BENCH_SEED", 7);
 /** Short next to Discord's 41.25 s, but longer than a burst's backlog takes to clear: a heartbeat
  * ACK queued behind a backlog longer than the interval would make @discordjs/ws call the connection
  * a zombie. */
 const HEARTBEAT_MS = 10_000;
-const CHURN_RATE = env("BENCH_CHURN", 200);
-const PROBES = env("BENCH_PROBES", 300);
-const POLL_MS = env("BENCH_POLL_MS", 2);
+const CHURN_RATE = envNumber("BENCH_CHURN", 200);
+const PROBES = envNumber("BENCH_PROBES", 300);
+const POLL_MS = envNumber("BENCH_POLL_MS", 2);
 const PROBE_TIMEOUT_MS = 10_000;
 /** The burst whose rate is compared with the ceiling: long enough to last several seconds. */
-const BURST = env("BENCH_BURST", 500_000);
+const BURST = envNumber("BENCH_BURST", 500_000);
 /** A short burst too, to show how the rate depends on the burst's size (see the method). */
-const BURST_SMALL = env("BENCH_BURST_SMALL", 20_000);
-const CEILING_ROUNDS = env("BENCH_CEILING_ROUNDS", 3);
-const READS = env("BENCH_READS", 5_000);
-const CONCURRENCY = env("BENCH_CONCURRENCY", 32);
-const READ_ROUNDS = env("BENCH_READ_ROUNDS", 3);
+const BURST_SMALL = envNumber("BENCH_BURST_SMALL", 20_000);
+const CEILING_ROUNDS = envNumber("BENCH_CEILING_ROUNDS", 3);
+const READS = envNumber("BENCH_READS", 5_000);
+const CONCURRENCY = envNumber("BENCH_CONCURRENCY", 32);
+const READ_ROUNDS = envNumber("BENCH_READ_ROUNDS", 3);
 /** Presence changes per second made to the read user in the extra "while it changes" round. */
 const CHANGING_RATE = 4;
 const GUILD = SEED.guildId;
 /** After the churn, how long the Worker gets to match the emulator (twice the cache TTL). */
 const STALE_WAIT_MS = 10_000;
 
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => console.error(`[bench:pipeline] ${line}`);
-
-/** Status, per-platform status and a custom status carrying `marker`, for user `id`. */
-function markedPresence(id: string, marker: string) {
-  return {
-    user: { id },
-    status: "online" as const,
-    client_status: { desktop: "online" as const },
-    activities: [{ name: "Custom Status", type: 4, state: marker }] as never[],
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // 2a. The ceiling: an unmodified @discordjs/ws shard in a child process, counting dispatches.
@@ -405,39 +382,25 @@ async function measureReads(emulator: Emulator, workerUrl: string): Promise<Read
 // The run.
 // ---------------------------------------------------------------------------------------------
 
-const persistTo = mkdtempSync(join(tmpdir(), "porchlight-bench-"));
-const secret = newIngestSecret();
-let emulator: Emulator | undefined;
-let worker: WorkerProcess | undefined;
-let runner: RunnerProcess | undefined;
 const runStarted = performance.now();
+let ceilingRates: number[] = [];
+log("starting the emulator, the Worker (wrangler dev) and, after the ceiling, the runner");
+const stack = await startInProcessStack({
+  users: USERS,
+  seed: SIM_SEED,
+  heartbeatIntervalMs: HEARTBEAT_MS,
+  convergeTimeoutMs: 120_000,
+  // Before the runner's shard connects, so the ceiling's shard has the emulator to itself.
+  beforeRunner: async ({ emulator }) => {
+    log(`measuring the @discordjs/ws ceiling: ${CEILING_ROUNDS} bursts of ${fmt(BURST)} after a warm-up`);
+    ceilingRates = await measureCeiling(emulator);
+    log(`ceiling ${ceilingRates.map((r) => fmt(r)).join(", ")} dispatches/s`);
+  },
+});
+const { emulator, worker, runner } = stack;
 try {
-  emulator = await startEmulator({ port: 0, heartbeatIntervalMs: HEARTBEAT_MS, identifyIntervalMs: 100 });
-  emulator.simulator.start({ users: USERS, rate: 0, seed: SIM_SEED });
-  log(`emulator at ${emulator.urls.http}; starting the Worker (wrangler dev)`);
-  worker = await startWorkerProcess({
-    port: await freePort(),
-    vars: workerVarsFor(emulator.urls.http, secret),
-    persistTo,
-  });
-
-  log(`measuring the @discordjs/ws ceiling: ${CEILING_ROUNDS} bursts of ${fmt(BURST)} after a warm-up`);
-  const ceilingRates = await measureCeiling(emulator);
   const ceiling = median(ceilingRates);
-  log(`ceiling ${ceilingRates.map((r) => fmt(r)).join(", ")} dispatches/s`);
-
-  runner = await startRunnerProcess({
-    env: runnerEnvFor(
-      { http: emulator.urls.http, token: emulator.world.application.botToken },
-      worker.url,
-      secret,
-      [GUILD],
-    ),
-  });
-  const first = await waitConverged(emulator, GUILD, worker.url, 120_000);
-  if (first.at === null)
-    throw new Error(`the Worker never converged at start (${first.remaining.length} members differ)`);
-  log(`converged after start, ${fmt((first.at - runStarted) / 1000, 1)} s into the run`);
+  log(`converged after start, ${fmt((performance.now() - runStarted) / 1000, 1)} s into the run`);
 
   // The bursts first, from the converged start: the churn that follows leaves some members stale
   // (see "after the churn" below), and a burst's zero-loss check needs a clean baseline.
@@ -594,8 +557,5 @@ Method: ${fmt(READS)} GETs a round at a fixed concurrency of ${CONCURRENCY}, fro
   await writeSection("pipeline", report);
   console.log(report);
 } finally {
-  await runner?.stop();
-  await worker?.stop();
-  await emulator?.close();
-  rmSync(persistTo, { recursive: true, force: true });
+  await stack.stop();
 }

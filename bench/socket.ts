@@ -6,7 +6,7 @@ import { SEED_MEMBERS } from "../emulator/seed.ts";
 import { SeededRandom } from "../emulator/seeded-random.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
 import { commandLine, cpuSnapshot, cpuUsed, groupPids } from "./lib/cpu.ts";
-import { machine, median, percentile, writeSection } from "./lib/report.ts";
+import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
 import {
   type HubStats,
   openMany,
@@ -40,21 +40,20 @@ import { type InProcessStack, markedPresence, startInProcessStack } from "./lib/
  * Every setting can be overridden from the environment (BENCH_*), for quick trial runs.
  */
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const USERS = 1_000;
-const SIM_SEED = env("BENCH_SEED", 7);
-const CHURN_RATE = env("BENCH_CHURN", 200);
+const SIM_SEED = envNumber("BENCH_SEED", 7);
+const CHURN_RATE = envNumber("BENCH_CHURN", 200);
 const WARMUP_SECONDS = 3;
-const SOCKETS_ONLY_SECONDS = env("BENCH_CHURN_SECONDS", 25);
-const WITH_REST_SECONDS = env("BENCH_REST_SECONDS", 15);
+const SOCKETS_ONLY_SECONDS = envNumber("BENCH_CHURN_SECONDS", 25);
+const WITH_REST_SECONDS = envNumber("BENCH_REST_SECONDS", 15);
 const REST_POLL_MS = 2;
-const HEARTBEATS = env("BENCH_HEARTBEATS", 1_000);
-const FANOUT_SOCKETS_ASKED = env("BENCH_FANOUT", 5_000);
-const FANOUT_ROUNDS = env("BENCH_FANOUT_ROUNDS", 5);
-const HOLD_SECONDS = env("BENCH_HOLD_SECONDS", 65);
+const HEARTBEATS = envNumber("BENCH_HEARTBEATS", 1_000);
+const FANOUT_SOCKETS_ASKED = envNumber("BENCH_FANOUT", 5_000);
+const FANOUT_ROUNDS = envNumber("BENCH_FANOUT_ROUNDS", 5);
+const HOLD_SECONDS = envNumber("BENCH_HOLD_SECONDS", 65);
 const HOLD_POLL_MS = 5_000;
-const IDLE_SECONDS = env("BENCH_IDLE_SECONDS", 30);
-const CONNECT_CONCURRENCY = env("BENCH_CONNECT_CONCURRENCY", 50);
+const IDLE_SECONDS = envNumber("BENCH_IDLE_SECONDS", 30);
+const CONNECT_CONCURRENCY = envNumber("BENCH_CONNECT_CONCURRENCY", 50);
 const FRAME_TIMEOUT_MS = 60_000;
 const LANTERN_HEARTBEAT = '{"op":4}';
 const LANYARD_HEARTBEAT = '{"op":3}';
@@ -62,8 +61,6 @@ const LANYARD_HEARTBEAT = '{"op":3}';
 const LANTERN_LONG_HEARTBEAT = '{"t":"HEARTBEAT","op":4}';
 const HEARTBEAT_ACK = '{"t":"HEARTBEAT_ACK","op":5}';
 
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number) => `${fmt(n, 1)} ms`;
 const log = (line: string) => console.error(`[bench:socket] ${line}`);
 

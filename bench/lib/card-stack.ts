@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SEED, SEED_MEMBERS } from "../../emulator/seed.ts";
-import { type Emulator, startEmulator } from "../../emulator/server.ts";
+import type { Emulator } from "../../emulator/server.ts";
 import type { RawActivity, UserDeltaInput } from "../../schemas/ingest.ts";
 import { ingestHeaders } from "../../schemas/ingest-signature.ts";
-import { newIngestSecret, startWorkerProcess, type WorkerProcess } from "../../scripts/lib/local-stack.ts";
-import { freePort } from "../../scripts/lib/processes.ts";
+import type { WorkerProcess } from "../../scripts/lib/local-stack.ts";
 import { type CountingCdn, startCountingCdn } from "./card-cdn-counter.ts";
+import { startWorkerStack } from "./stack.ts";
 
 /**
  * What card tests and the card benchmark run against: the emulator in this process (its CDN draws
@@ -35,37 +32,14 @@ export const nextVersion = () => ++version;
 export async function startCardStack(
   options: { echo?: boolean; vars?: Record<string, string> } = {},
 ): Promise<CardStack> {
-  const persistTo = mkdtempSync(join(tmpdir(), "porchlight-cards-"));
-  const secret = newIngestSecret();
-  let emulator: Emulator | undefined;
   let cdn: CountingCdn | undefined;
-  let worker: WorkerProcess | undefined;
-  const stop = async () => {
-    await worker?.stop();
-    await cdn?.close();
-    await emulator?.close();
-    rmSync(persistTo, { recursive: true, force: true });
-  };
-  try {
-    emulator = await startEmulator({ port: 0 });
-    cdn = await startCountingCdn(emulator.urls.http);
-    worker = await startWorkerProcess({
-      port: await freePort(),
-      vars: {
-        INGEST_SECRET: secret,
-        // Every image base, the media proxy's included, so no card fetch can leave the machine.
-        DISCORD_CDN_BASE: cdn.url,
-        SPOTIFY_CDN_BASE: cdn.url,
-        MEDIA_PROXY_BASE: cdn.url,
-        ...options.vars,
-      },
-      persistTo,
-      echo: options.echo,
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { emulator, worker, secret, stop } = await startWorkerStack({
+    // The pass-through stands in for all three image bases, the media proxy's included, so no
+    // card fetch can leave the machine.
+    images: async (emulatorHttp) => (cdn = await startCountingCdn(emulatorHttp)),
+    workerVars: options.vars,
+    echo: options.echo,
+  });
   const workerUrl = worker.url;
   const world = emulator.world;
 
@@ -83,7 +57,7 @@ export async function startCardStack(
 
   return {
     emulator,
-    cdn,
+    cdn: cdn!,
     worker,
     ingest,
     ingestSeededMembers: () => {

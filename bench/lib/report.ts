@@ -3,6 +3,13 @@ import { cpus, totalmem } from "node:os";
 
 const BENCHMARKS = new URL("../../BENCHMARKS.md", import.meta.url);
 
+/** A numeric setting from the environment, so a quick trial run can shrink a benchmark. */
+export const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/** A number as the reports print it: grouped thousands, a fixed count of decimals. */
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
 /** The machine a run was measured on, for the heading of each section. */
 export function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";

@@ -1,5 +1,6 @@
 import { inflateSync } from "node:zlib";
 import WebSocket from "ws";
+import type { HubStats as HubCounts } from "../../durable-objects/socket-hub/stats.ts";
 import { ingestHeaders } from "../../schemas/ingest-signature.ts";
 
 /**
@@ -142,20 +143,9 @@ export async function openMany<T>(
   return out;
 }
 
-/** One hub's entry in the signed GET /ingest/sockets. */
-export interface HubStats {
+/** One hub's entry in the signed GET /ingest/sockets: its stats under its name. */
+export interface HubStats extends HubCounts {
   hub: string;
-  sockets: number;
-  all_sockets: number;
-  watched_users: number;
-  events: {
-    since: number;
-    opens: number;
-    messages: number;
-    closes: number;
-    alarms: number;
-    deliveries: number;
-  };
 }
 
 /** Sockets and wake-ups per hub, through the signed GET /ingest/sockets. */

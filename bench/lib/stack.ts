@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SEED } from "../../emulator/seed.ts";
-import { type Emulator, startEmulator } from "../../emulator/server.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/server.ts";
 import {
   newIngestSecret,
   type RunnerProcess,
@@ -16,22 +16,93 @@ import { freePort } from "../../scripts/lib/processes.ts";
 import { waitConverged } from "./presence-state.ts";
 
 /**
- * The local stack for a test or benchmark that drives Discord directly: the emulator in this
- * process, with a crowd of simulated members and no churn; the Worker under wrangler dev with a
- * fresh --persist-to; the gateway runner between them. Resolves once the Worker serves every
- * member as the emulator has them, so a socket can subscribe to any of them.
+ * The local stacks tests and benchmarks run against, all on loopback: the emulator in this process
+ * (so the caller can drive Discord and read its state directly) and the Worker under wrangler dev
+ * with a fresh --persist-to (startWorkerStack); or those two with the gateway runner between them
+ * (startInProcessStack).
  */
 
-export interface InProcessStack {
+export interface WorkerStack {
   emulator: Emulator;
-  worker: WorkerProcess;
-  runner: RunnerProcess;
-  /** The ingest secret both ends share (signs GET /ingest/sockets). */
+  /** The Worker running now; startWorker() replaces it. */
+  readonly worker: WorkerProcess;
+  /** The ingest secret the Worker holds (signs POST /ingest and GET /ingest/sockets). */
   secret: string;
   guildId: string;
+  /**
+   * Starts the Worker again after `worker.stop()`: on the same port, so the URL the runner was given
+   * still holds, and on the same storage, so nothing is lost but what was in memory.
+   */
+  startWorker(): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
+/** Something that serves the emulator's images to the Worker in its place (a counting pass-through). */
+export interface ImageServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startWorkerStack(
+  options: {
+    emulator?: EmulatorOptions;
+    /** Given the emulator's base URL; the Worker's image bases point at what it returns. */
+    images?: (emulatorHttp: string) => Promise<ImageServer>;
+    workerVars?: Record<string, string>;
+    /** Print the Worker's output (for debugging a run). */
+    echo?: boolean;
+  } = {},
+): Promise<WorkerStack> {
+  const port = await freePort();
+  const persistTo = mkdtempSync(join(tmpdir(), "porchlight-stack-"));
+  const secret = newIngestSecret();
+  let emulator: Emulator | undefined;
+  let images: ImageServer | undefined;
+  let worker: WorkerProcess | undefined;
+  const startWorker = async () => {
+    worker = await startWorkerProcess({
+      port,
+      vars: { ...workerVarsFor(images?.url ?? emulator!.urls.http, secret), ...options.workerVars },
+      persistTo,
+      echo: options.echo,
+    });
+    return worker;
+  };
+  const stop = async () => {
+    await worker?.stop();
+    await images?.close();
+    await emulator?.close();
+    rmSync(persistTo, { recursive: true, force: true });
+  };
+  await startOrStop(stop, async () => {
+    emulator = await startEmulator({ port: 0, ...options.emulator });
+    images = await options.images?.(emulator.urls.http);
+    await startWorker();
+  });
+  return {
+    emulator: emulator!,
+    get worker() {
+      return worker!;
+    },
+    secret,
+    guildId: SEED.guildId,
+    startWorker,
+    stop,
+  };
+}
+
+export interface InProcessStack extends WorkerStack {
+  /** The runner running now; startRunner() replaces it. */
+  readonly runner: RunnerProcess;
+  /** Starts the runner again after `runner.stop()`, with the same settings. */
+  startRunner(): Promise<RunnerProcess>;
+}
+
+/**
+ * The whole pipeline for a test or benchmark that drives Discord directly: a crowd of simulated
+ * members with no churn, the Worker, and the runner. Resolves once the Worker serves every member
+ * as the emulator has them, so a socket can subscribe to any of them.
+ */
 export async function startInProcessStack(options: {
   users: number;
   seed: number;
@@ -40,41 +111,64 @@ export async function startInProcessStack(options: {
   workerVars?: Record<string, string>;
   runnerEnv?: Record<string, string>;
   convergeTimeoutMs?: number;
+  /** Runs with the Worker up and no gateway session yet (the pipeline benchmark's ceiling). */
+  beforeRunner?: (stack: WorkerStack) => Promise<void>;
   /** Print the Worker's and the runner's output (for debugging a run). */
   echo?: boolean;
 }): Promise<InProcessStack> {
-  const persistTo = mkdtempSync(join(tmpdir(), "porchlight-stack-"));
-  const secret = newIngestSecret();
-  const guildId = SEED.guildId;
-  let emulator: Emulator | undefined;
-  let worker: WorkerProcess | undefined;
-  let runner: RunnerProcess | undefined;
-  const stop = async () => {
-    await runner?.stop();
-    await worker?.stop();
-    await emulator?.close();
-    rmSync(persistTo, { recursive: true, force: true });
-  };
-  try {
-    emulator = await startEmulator({
-      port: 0,
+  const base = await startWorkerStack({
+    emulator: {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       identifyIntervalMs: 100,
-    });
-    emulator.simulator.start({ users: options.users, rate: 0, seed: options.seed });
-    worker = await startWorkerProcess({
-      port: await freePort(),
-      vars: { ...workerVarsFor(emulator.urls.http, secret), ...options.workerVars },
-      persistTo,
-      echo: options.echo,
-    });
+      simulate: { users: options.users, rate: 0, seed: options.seed },
+    },
+    workerVars: options.workerVars,
+    echo: options.echo,
+  });
+  const { emulator, secret, guildId } = base;
+  let runner: RunnerProcess | undefined;
+  const startRunner = async () => {
     const discord = { http: emulator.urls.http, token: emulator.world.application.botToken };
-    const runnerEnv = { ...runnerEnvFor(discord, worker.url, secret, [guildId]), ...options.runnerEnv };
-    runner = await startRunnerProcess({ env: runnerEnv, echo: options.echo });
-    const converged = await waitConverged(emulator, guildId, worker.url, options.convergeTimeoutMs ?? 90_000);
+    const env = { ...runnerEnvFor(discord, base.worker.url, secret, [guildId]), ...options.runnerEnv };
+    runner = await startRunnerProcess({ env, echo: options.echo });
+    return runner;
+  };
+  const stop = async () => {
+    await runner?.stop();
+    await base.stop();
+  };
+  await startOrStop(stop, async () => {
+    await options.beforeRunner?.(base);
+    await startRunner();
+    const converged = await waitConverged(
+      emulator,
+      guildId,
+      base.worker.url,
+      options.convergeTimeoutMs ?? 90_000,
+    );
     if (converged.at === null)
       throw new Error(`the Worker never converged (${converged.remaining.length} members differ)`);
-    return { emulator, worker, runner, secret, guildId, stop };
+  });
+  return {
+    emulator,
+    get worker() {
+      return base.worker;
+    },
+    get runner() {
+      return runner!;
+    },
+    secret,
+    guildId,
+    startWorker: base.startWorker,
+    startRunner,
+    stop,
+  };
+}
+
+/** Runs the steps that start a stack; if one fails, stops what is already up before passing the error on. */
+async function startOrStop(stop: () => Promise<void>, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
   } catch (error) {
     await stop();
     throw error;
