@@ -19,20 +19,7 @@ import {
   type UserChange,
 } from "./protocol.ts";
 import { SocketIndex } from "./socket-index.ts";
-
-export interface HubStats {
-  sockets: number;
-  all_sockets: number;
-  watched_users: number;
-  events: {
-    since: number;
-    opens: number;
-    messages: number;
-    closes: number;
-    alarms: number;
-    deliveries: number;
-  };
-}
+import type { HubStats } from "./stats.ts";
 
 /** One change as ingest hands it to a hub, and why this hub hears it. */
 export interface HubChange {
