@@ -1,3 +1,5 @@
+import { TtlCache } from "./ttl-cache.ts";
+
 /**
  * The edge cache for REST reads: one entry per user and dialect, in the Cache API of the data
  * centre serving the request.
@@ -20,47 +22,31 @@ export interface CachedRead {
   etag: string | null;
 }
 
-function keyFor(origin: string, userId: string, dialect: Dialect): string {
-  return `${origin}/__edge-cache/${dialect}/users/${userId}`;
-}
+const keyFor = (userId: string, dialect: Dialect) => `${dialect}/users/${userId}`;
 
 export class EdgeCache {
-  #cache: Cache;
-  #origin: string;
-  #ttlSeconds: number;
+  #entries: TtlCache;
 
   constructor(cache: Cache, requestUrl: string, ttlSeconds: number) {
-    this.#cache = cache;
-    this.#origin = new URL(requestUrl).origin;
-    this.#ttlSeconds = ttlSeconds;
+    this.#entries = new TtlCache(cache, requestUrl, "__edge-cache", ttlSeconds);
   }
 
   async get(userId: string, dialect: Dialect): Promise<CachedRead | null> {
-    if (this.#ttlSeconds === 0) return null;
-    const hit = await this.#cache.match(keyFor(this.#origin, userId, dialect));
+    const hit = await this.#entries.match(keyFor(userId, dialect));
     if (!hit) return null;
     return { status: hit.status, body: await hit.text(), etag: hit.headers.get("etag") };
   }
 
   async put(userId: string, dialect: Dialect, read: CachedRead): Promise<void> {
-    if (this.#ttlSeconds === 0) return;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "cache-control": `public, max-age=${this.#ttlSeconds}`,
-    };
+    const headers: Record<string, string> = { "content-type": "application/json" };
     if (read.etag) headers.etag = read.etag;
     // 404s are stored too, so a flood of reads for unknown ids does not wake an object per read.
-    await this.#cache.put(
-      keyFor(this.#origin, userId, dialect),
-      new Response(read.body, { status: read.status, headers }),
-    );
+    await this.#entries.put(keyFor(userId, dialect), read.body, { status: read.status, headers });
   }
 
   async purge(userId: string): Promise<void> {
     await Promise.all(
-      (["lantern", "lanyard"] as const).map((dialect) =>
-        this.#cache.delete(keyFor(this.#origin, userId, dialect)),
-      ),
+      (["lantern", "lanyard"] as const).map((dialect) => this.#entries.delete(keyFor(userId, dialect))),
     );
   }
 }

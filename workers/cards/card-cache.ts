@@ -1,3 +1,5 @@
+import { TtlCache } from "../ttl-cache.ts";
+
 /**
  * Rendered cards in the Cache API, so repeat views within the TTL cost one cache lookup: no image
  * loading, no rendering. An entry is keyed by the user, the version of their presence the card
@@ -13,39 +15,26 @@ export interface RenderedCard {
 }
 
 export class CardCache {
-  #cache: Cache;
-  #origin: string;
-  #ttlSeconds: number;
+  #entries: TtlCache;
 
   constructor(cache: Cache, requestUrl: string, ttlSeconds: number) {
-    this.#cache = cache;
-    this.#origin = new URL(requestUrl).origin;
-    this.#ttlSeconds = ttlSeconds;
+    this.#entries = new TtlCache(cache, requestUrl, "__card-cache", ttlSeconds);
   }
 
   /** The key for one card: the options key is hashed to keep URLs short whatever the messages say. */
   async keyFor(userId: string, version: string, optionsKey: string): Promise<string> {
-    return `${this.#origin}/__card-cache/${userId}/${encodeURIComponent(version)}/${await sha1Hex(optionsKey)}`;
+    return `${userId}/${encodeURIComponent(version)}/${await sha1Hex(optionsKey)}`;
   }
 
   async get(key: string): Promise<RenderedCard | null> {
-    const hit = await this.#cache.match(key);
+    const hit = await this.#entries.match(key);
     if (!hit) return null;
     const svg = await hit.text();
     return { svg, etag: hit.headers.get("etag") ?? (await cardEtag(svg)) };
   }
 
   async put(key: string, card: RenderedCard): Promise<void> {
-    await this.#cache.put(
-      key,
-      new Response(card.svg, {
-        headers: {
-          "content-type": "image/svg+xml",
-          "cache-control": `public, max-age=${this.#ttlSeconds}`,
-          etag: card.etag,
-        },
-      }),
-    );
+    await this.#entries.put(key, card.svg, { headers: { "content-type": "image/svg+xml", etag: card.etag } });
   }
 }
 
