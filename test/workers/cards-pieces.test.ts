@@ -1,16 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import type { ShapingOptions } from "../../schemas/user-state.ts";
 import { type ImageLoaderOptions, loadImages } from "../../workers/cards/image-loader.ts";
 import { isAllowedImageUrl, sizedImageUrl } from "../../workers/cards/images.ts";
 import { imageDataUri, sniffImageType } from "../../workers/cards/mime.ts";
 import { cleanText, fitText, textWidth, wrapText } from "../../workers/cards/text.ts";
 import { escapeXml } from "../../workers/cards/xml.ts";
+import { SHAPING } from "../fixtures/discord-presences.ts";
 
-const SHAPING: ShapingOptions = {
-  cdnBase: "https://cdn.test",
-  spotifyCdnBase: "https://scdn.test",
-  mediaProxyBase: "https://media.test",
-};
 const FONT = { size: 14, bold: false };
 
 const BYTES = {

@@ -3,20 +3,22 @@ import { lanternUser } from "../../durable-objects/payloads/lantern.ts";
 import { CardQuery } from "../../schemas/card.ts";
 import type { DiscordProfile } from "../../schemas/ingest.ts";
 import type { LanternUser } from "../../schemas/lantern.ts";
-import type { ShapingOptions } from "../../schemas/user-state.ts";
 import { BADGE_FLAGS } from "../../workers/cards/badges.ts";
 import { renderErrorCard } from "../../workers/cards/error-card.ts";
 import { type CardImages, NO_IMAGES } from "../../workers/cards/images.ts";
 import { cardOptions } from "../../workers/cards/options.ts";
 import { renderCard } from "../../workers/cards/render.ts";
-import { ACTIVITIES, FIXTURE_NOW, OFFLINE, online, USERS, userState } from "../fixtures/discord-presences.ts";
+import {
+  ACTIVITIES,
+  FIXTURE_NOW,
+  OFFLINE,
+  online,
+  SHAPING,
+  USERS,
+  userState,
+} from "../fixtures/discord-presences.ts";
 import { findAll, parseXml, texts, type XmlElement } from "./cards-xml.ts";
 
-const SHAPING: ShapingOptions = {
-  cdnBase: "https://cdn.test",
-  spotifyCdnBase: "https://scdn.test",
-  mediaProxyBase: "https://media.test",
-};
 const PNG = "data:image/png;base64,iVBORw0KGgo=";
 const JPEG = "data:image/jpeg;base64,/9j/4AAQ";
 const IMAGES: CardImages = {

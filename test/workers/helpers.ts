@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import type { UserDeltaInput } from "../../schemas/ingest.ts";
 import { ingestHeaders } from "../../schemas/ingest-signature.ts";
 
@@ -45,4 +46,9 @@ export function joined(
     membership: { joined_at: "2024-03-04T05:06:07.000Z" },
     presence: { status, client_status: status === "offline" ? {} : { desktop: status } },
   } satisfies UserDeltaInput;
+}
+
+/** Makes these users monitored members (user0, user1, … by position), through a signed ingest. */
+export async function monitored(...ids: string[]) {
+  expect((await ingest(ids.map((id, n) => joined(id, `user${n}`)))).status).toBe(200);
 }

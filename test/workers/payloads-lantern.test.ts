@@ -3,26 +3,19 @@ import { withCurrentTime } from "../../durable-objects/payloads/current-time.ts"
 import { lanternUser } from "../../durable-objects/payloads/lantern.ts";
 import type { DiscordProfile } from "../../schemas/ingest.ts";
 import type { LanternActivity, LanternCustomStatus } from "../../schemas/lantern.ts";
-import type { ShapingOptions } from "../../schemas/user-state.ts";
 import {
   ACTIVITIES,
   FIXTURE_NOW,
   MALFORMED_ACTIVITIES,
   OFFLINE,
   online,
+  SHAPING,
   USERS,
   userState,
 } from "../fixtures/discord-presences.ts";
 
-// Bases unlike Discord's defaults, so a URL built from a hard-coded host fails the test.
-const OPTIONS: ShapingOptions = {
-  cdnBase: "https://cdn.test",
-  spotifyCdnBase: "https://scdn.test",
-  mediaProxyBase: "https://media.test",
-};
-
 function shape(activities: unknown[], profile: DiscordProfile = USERS.ada, now = FIXTURE_NOW) {
-  return lanternUser(userState(profile, online(...activities)), {}, OPTIONS, now);
+  return lanternUser(userState(profile, online(...activities)), {}, SHAPING, now);
 }
 
 function time(ms: number) {
@@ -114,7 +107,7 @@ describe("lanternUser metadata", () => {
 
   it("monitoring_since is null when unknown or unreadable", () => {
     for (const monitoring_since of [null, "not a date"]) {
-      const user = lanternUser(userState(USERS.ada, OFFLINE, { monitoring_since }), {}, OPTIONS, FIXTURE_NOW);
+      const user = lanternUser(userState(USERS.ada, OFFLINE, { monitoring_since }), {}, SHAPING, FIXTURE_NOW);
       expect(user.metadata.monitoring_since).toBeNull();
     }
   });
@@ -126,7 +119,7 @@ describe("lanternUser status and platforms", () => {
     const user = lanternUser(
       userState(USERS.ada, OFFLINE, { last_seen_at: lastSeen }),
       {},
-      OPTIONS,
+      SHAPING,
       FIXTURE_NOW,
     );
     expect(user.status).toBe("offline");
@@ -144,7 +137,7 @@ describe("lanternUser status and platforms", () => {
 
   it("last_seen_at is null while online, whatever the state still holds", () => {
     const state = userState(USERS.ada, online(), { last_seen_at: FIXTURE_NOW - 600_000 });
-    expect(lanternUser(state, {}, OPTIONS, FIXTURE_NOW).last_seen_at).toBeNull();
+    expect(lanternUser(state, {}, SHAPING, FIXTURE_NOW).last_seen_at).toBeNull();
   });
 
   it("each platform shows Discord's status for it", () => {
@@ -153,7 +146,7 @@ describe("lanternUser status and platforms", () => {
       client_status: { mobile: "idle" as const, web: "dnd" as const, vr: "online" as const },
       activities: [],
     };
-    const user = lanternUser(userState(USERS.ada, presence), {}, OPTIONS, FIXTURE_NOW);
+    const user = lanternUser(userState(USERS.ada, presence), {}, SHAPING, FIXTURE_NOW);
     expect(user.status).toBe("dnd");
     expect(user.active_platforms).toMatchObject({
       desktop: "offline",
@@ -470,7 +463,7 @@ describe("lanternUser with malformed activities", () => {
 describe("lanternUser storage and server tag", () => {
   it("storage is a copy of the key-value pairs", () => {
     const kv = { location: "Los Angeles, CA", theme: "dark" };
-    const user = lanternUser(userState(USERS.ada, online()), kv, OPTIONS, FIXTURE_NOW);
+    const user = lanternUser(userState(USERS.ada, online()), kv, SHAPING, FIXTURE_NOW);
     expect(user.storage).toEqual(kv);
     expect(user.storage).not.toBe(kv);
   });
@@ -493,7 +486,7 @@ describe("lanternUser storage and server tag", () => {
 
   it("a profile not yet seen still shapes, from the user id", () => {
     const state = { ...userState(USERS.ada, online()), profile: null };
-    const user = lanternUser(state, {}, OPTIONS, FIXTURE_NOW);
+    const user = lanternUser(state, {}, SHAPING, FIXTURE_NOW);
     expect(user.metadata).toMatchObject({ id: USERS.ada.id, username: "", avatar_url: null });
   });
 });

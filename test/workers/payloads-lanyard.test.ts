@@ -1,24 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { lanyardPresence } from "../../durable-objects/payloads/lanyard.ts";
 import type { DiscordProfile, Presence } from "../../schemas/ingest.ts";
-import type { ShapingOptions } from "../../schemas/user-state.ts";
 import {
   ACTIVITIES,
   MALFORMED_ACTIVITIES,
   OFFLINE,
   online,
+  SHAPING,
   USERS,
   userState,
 } from "../fixtures/discord-presences.ts";
 
-const OPTIONS: ShapingOptions = {
-  cdnBase: "https://cdn.test",
-  spotifyCdnBase: "https://scdn.test",
-  mediaProxyBase: "https://media.test",
-};
-
 function shape(presence: Presence, profile: DiscordProfile = USERS.ada, kv: Record<string, string> = {}) {
-  return lanyardPresence(userState(profile, presence), kv, OPTIONS);
+  return lanyardPresence(userState(profile, presence), kv, SHAPING);
 }
 
 describe("lanyardPresence discord_user", () => {

@@ -2,13 +2,8 @@ import { describe, expect, it } from "vitest";
 import { flagNames } from "../../durable-objects/payloads/flags.ts";
 import { activityAssetUrl, defaultAvatarUrl } from "../../durable-objects/payloads/images.ts";
 import { humanDuration, playbackTime } from "../../durable-objects/payloads/time.ts";
-import type { ShapingOptions } from "../../schemas/user-state.ts";
+import { SHAPING } from "../fixtures/discord-presences.ts";
 
-const OPTIONS: ShapingOptions = {
-  cdnBase: "https://cdn.test",
-  spotifyCdnBase: "https://scdn.test",
-  mediaProxyBase: "https://media.test",
-};
 const APP = "383226320970055681";
 
 describe("activityAssetUrl", () => {
@@ -39,7 +34,7 @@ describe("activityAssetUrl", () => {
     { asset: "", app: APP, url: null },
     { asset: null, app: APP, url: null },
   ])("$asset", ({ asset, app, url }) => {
-    expect(activityAssetUrl(OPTIONS, app, asset)).toBe(url);
+    expect(activityAssetUrl(SHAPING, app, asset)).toBe(url);
   });
 });
 
@@ -56,7 +51,7 @@ describe("defaultAvatarUrl", () => {
     { id: "not-an-id", discriminator: "0", index: 0 },
     { id: "1000000000000000001", discriminator: "abcd", index: 0 },
   ])("$id #$discriminator → $index", ({ id, discriminator, index }) => {
-    expect(defaultAvatarUrl(OPTIONS, id, discriminator)).toBe(`https://cdn.test/embed/avatars/${index}.png`);
+    expect(defaultAvatarUrl(SHAPING, id, discriminator)).toBe(`https://cdn.test/embed/avatars/${index}.png`);
   });
 });
 

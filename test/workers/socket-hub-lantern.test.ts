@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { KvWriteResult } from "../../durable-objects/user-presence/index.ts";
 import { announceChanges } from "../../workers/hub-fanout.ts";
-import { ingest, joined } from "./helpers.ts";
+import { ingest, joined, monitored } from "./helpers.ts";
 import {
   allHubs,
   connect,
@@ -17,11 +17,6 @@ import {
 /** Lantern's dialect end to end: Worker → hub → user objects → ingest → hub → socket. */
 
 const uid = (n: number) => `71000000000000${String(n).padStart(4, "0")}`;
-
-async function monitored(...ids: string[]) {
-  const response = await ingest(ids.map((id, n) => joined(id, `user${n}`)));
-  expect(response.status).toBe(200);
-}
 
 /** A Lantern socket after INIT and its ack. */
 async function initialised(d: Record<string, unknown>, hub?: string) {

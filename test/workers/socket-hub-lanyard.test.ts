@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ingest, joined } from "./helpers.ts";
+import { ingest, joined, monitored } from "./helpers.ts";
 import {
   allHubs,
   connect,
@@ -15,11 +15,6 @@ import {
 /** Lanyard's dialect end to end: Worker → hub → user objects → ingest → hub → socket. */
 
 const uid = (n: number) => `72000000000000${String(n).padStart(4, "0")}`;
-
-async function monitored(...ids: string[]) {
-  const response = await ingest(ids.map((id, n) => joined(id, `user${n}`)));
-  expect(response.status).toBe(200);
-}
 
 /** A Lanyard socket after op 2 and its INIT_STATE. */
 async function subscribed(d: Record<string, unknown>, query = "", hub?: string) {

@@ -4,17 +4,13 @@ import { describe, expect, it, vi } from "vitest";
 import type { SocketHub } from "../../durable-objects/socket-hub/index.ts";
 import type { SocketSession } from "../../durable-objects/socket-hub/protocol.ts";
 import { UserPresence } from "../../durable-objects/user-presence/index.ts";
-import { ingest, joined } from "./helpers.ts";
+import { ingest, joined, monitored } from "./helpers.ts";
 import { allHubs, connected, eventually, status, watchers } from "./socket-client.ts";
 
 /** Hibernation, eviction, deadlines (the hub's alarm) and clients going away. */
 
 const uid = (n: number) => `74000000000000${String(n).padStart(4, "0")}`;
 const hub = (name: string) => env.SOCKET_HUB.getByName(name);
-
-async function monitored(...ids: string[]) {
-  expect((await ingest(ids.map((id, n) => joined(id, `user${n}`)))).status).toBe(200);
-}
 
 /** The sessions kept in the hub's socket attachments, which is all that survives hibernation. */
 function sessions(name: string): Promise<SocketSession[]> {

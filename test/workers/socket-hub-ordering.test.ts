@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { HubChange, SocketHub } from "../../durable-objects/socket-hub/index.ts";
 import type { SocketSession } from "../../durable-objects/socket-hub/protocol.ts";
 import type { PresenceChange, PresenceSnapshot } from "../../durable-objects/user-presence/index.ts";
-import { ingest, joined } from "./helpers.ts";
+import { ingest, monitored } from "./helpers.ts";
 import { applyQuietly, connected, eventually, status, type TestSocket, watchers } from "./socket-client.ts";
 
 /**
@@ -15,10 +15,6 @@ import { applyQuietly, connected, eventually, status, type TestSocket, watchers 
 
 const uid = (n: number) => `73000000000000${String(n).padStart(4, "0")}`;
 const hub = (name: string) => env.SOCKET_HUB.getByName(name);
-
-async function monitored(...ids: string[]) {
-  expect((await ingest(ids.map((id, n) => joined(id, `user${n}`)))).status).toBe(200);
-}
 
 const snapshotOf = async (id: string) =>
   (await env.USER_PRESENCE.getByName(id).read()) as unknown as PresenceSnapshot;

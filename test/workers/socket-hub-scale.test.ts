@@ -1,16 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ingest, joined } from "./helpers.ts";
+import { ingest, monitored } from "./helpers.ts";
 import { connected, status, type TestSocket, watchers } from "./socket-client.ts";
 
 /** Hundreds of sockets: every one hears each update exactly once, whichever hub holds it. */
 
 const uid = (n: number) => `76000000000000${String(n).padStart(4, "0")}`;
 const HUBS = Array.from({ length: 8 }, (_, n) => `hub-${n}`);
-
-async function monitored(...ids: string[]) {
-  expect((await ingest(ids.map((id, n) => joined(id, `user${n}`)))).status).toBe(200);
-}
 
 /** Opens `count` sockets and initialises each, alternating dialects (and compression for Lanyard). */
 async function crowd(count: number, ids: string[], hub?: (n: number) => string | undefined) {
