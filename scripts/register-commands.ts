@@ -66,7 +66,7 @@ async function currentApplicationId(rest: REST): Promise<string> {
   try {
     return ((await rest.get(Routes.currentApplication())) as RESTGetCurrentApplicationResult).id;
   } catch (error) {
-    // The emulator has no /applications/@me; its application id is in GET /_emulator/state.
+    // A Discord-like API without /applications/@me (an older emulator, a proxy) still works with the id given.
     if (error instanceof DiscordAPIError && error.status === 404)
       throw new Error("GET /applications/@me is not available here: set DISCORD_APPLICATION_ID");
     throw error;

@@ -34,6 +34,8 @@ export const BUCKETS = {
   createMessage: bucket("create-message", 5, 5_000, "channel_id"),
   guildChannels: bucket("guild-channels", 10, 10_000, "guild_id"),
   guildMember: bucket("guild-member", 10, 1_000, "guild_id"),
+  /** GET /applications/@me. */
+  application: bucket("application", 10, 10_000, null),
   /** GET of global and guild commands. */
   readCommands: bucket("read-commands", 10, 10_000, null),
   /** PUT and POST of global and guild commands. */

@@ -4,6 +4,7 @@ import { RequestCounters, type TokenCounters } from "./counters.ts";
 import { discordErrorFor, RestErrors } from "./errors.ts";
 import { countRequests, globalRateLimit, routeRateLimit, snowflakeParams } from "./middleware.ts";
 import { FixedWindowLimiter } from "./rate-limit.ts";
+import { applicationRoutes } from "./routes/applications.ts";
 import { channelRoutes } from "./routes/channels.ts";
 import { commandRoutes } from "./routes/commands.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
@@ -68,6 +69,7 @@ export function createRest(deps: RestDeps): Rest {
   userRoutes(route, deps);
   channelRoutes(route, deps);
   guildRoutes(route, deps);
+  applicationRoutes(route, deps);
   commandRoutes(route, deps);
   rejectOtherMethods(app);
 
