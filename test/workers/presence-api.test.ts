@@ -257,13 +257,24 @@ describe("gateway session checkpoints", () => {
 });
 
 describe("docs", () => {
-  it("/openapi.json lists the Lantern, Lanyard and ingest routes from their schemas", async () => {
+  it("/openapi.json lists every route from its schemas: reads, storage, socket, bot, ingest", async () => {
     const spec = (await (await get("/openapi.json")).json()) as {
       paths: Record<string, unknown>;
       components: { schemas: Record<string, unknown> };
     };
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/users/{id}", "/api/v1/users", "/v1/users/{id}", "/ingest"]),
+      expect.arrayContaining([
+        "/api/v1/users/{id}",
+        "/api/v1/users",
+        "/v1/users/{id}",
+        "/ingest",
+        "/socket",
+        "/api/v1/users/{id}/storage",
+        "/api/v1/users/{id}/storage/{key}",
+        "/v1/users/{id}/kv",
+        "/v1/users/{id}/kv/{key}",
+        "/interactions",
+      ]),
     );
     expect(Object.keys(spec.components.schemas)).toEqual(
       expect.arrayContaining(["LanternUser", "LanyardPresence"]),
