@@ -202,7 +202,9 @@ describe("npm run commands:register", () => {
       DISCORD_TOKEN: app.botToken,
       DISCORD_API_BASE: `${stack.emulator.urls.http}/api`,
     });
-    expect(noAppId.out).toContain("set DISCORD_APPLICATION_ID");
+    // The emulator answers GET /applications/@me, as Discord does: the id is found without help.
+    expect(noAppId).toMatchObject({ code: 0 });
+    expect(noAppId.out).toContain(`for application ${app.applicationId}`);
     expect(noAppId.out).not.toContain(app.botToken.split(".")[2]);
   });
 });
