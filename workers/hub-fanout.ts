@@ -36,10 +36,45 @@ export async function announceChanges(
   await Promise.all(
     [...byHub].map(async ([hub, changes]) => {
       try {
-        await env.SOCKET_HUB.getByName(hub).deliver(changes, allHubs.includes(hub));
+        // One call per part, in order: a hub hears a user's changes in the order they happened.
+        for (const part of deliveryParts(changes)) {
+          await env.SOCKET_HUB.getByName(hub).deliver(part, allHubs.includes(hub));
+        }
       } catch (error) {
         console.error("ingest: delivering to socket hub failed", hub, error);
       }
     }),
   );
+}
+
+/**
+ * An RPC carries at most 32 MiB, and a user at the storage limit alone is up to ~31 MB (512 values
+ * of 30,000 two-byte characters). Changes are split so no call carries more than this estimate.
+ */
+export const MAX_DELIVERY_BYTES = 8 * 1024 * 1024;
+
+export function deliveryParts(changes: HubChange[], budget = MAX_DELIVERY_BYTES): HubChange[][] {
+  const parts: HubChange[][] = [];
+  let part: HubChange[] = [];
+  let size = 0;
+  for (const entry of changes) {
+    const bytes = estimatedBytes(entry);
+    if (part.length > 0 && size + bytes > budget) {
+      parts.push(part);
+      part = [];
+      size = 0;
+    }
+    part.push(entry);
+    size += bytes;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/** Two bytes a character of the user's pairs (their only unbounded part), plus the rest's few KiB. */
+function estimatedBytes({ change }: HubChange): number {
+  let chars = 0;
+  for (const [key, value] of Object.entries(change.snapshot?.lantern.storage ?? {}))
+    chars += key.length + value.length;
+  return 2 * chars + 16 * 1024;
 }

@@ -59,7 +59,10 @@ export function lanternUser(
       const shaped = lanternActivity(activity, options);
       return shaped ? [shaped] : [];
     }),
-    storage: { ...kv },
+    // The pairs object itself, not a copy: Lanyard's payload shares it, and an RPC (read(), a
+    // hub's delivery) serialises a shared object once, which keeps a user at the storage limit
+    // (512 × 30,000 characters) under the 32 MiB an RPC may carry.
+    storage: kv,
     last_seen_at: status === "offline" ? lanternTime(millis(state.last_seen_at)) : null,
     server_tag: serverTag(profile, options),
   };

@@ -39,7 +39,7 @@ export function lanyardPresence(state: UserState, kv: KeyValues, options: Shapin
     // Lanyard's contract is Discord's activities untouched, even malformed ones; only entries that
     // are not objects at all (which no client could read as an activity) are left out.
     activities: activities.filter(isRecord),
-    kv: { ...kv },
+    kv, // shared with Lantern's payload, not copied: see lanternUser's `storage`
   };
 }
 

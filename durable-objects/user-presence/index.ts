@@ -45,7 +45,7 @@ export interface ApplyResult {
 export type KvAuthority = { token_hash: string } | { owner: true };
 
 export type KvWriteResult =
-  | { ok: true; pairs: KeyValues; changed: boolean; change: PresenceChange | null; watchers: string[] }
+  | { ok: true; changed: boolean; change: PresenceChange | null; watchers: string[] }
   | {
       ok: false;
       status: 400 | 401 | 404 | 413 | 429;
@@ -181,13 +181,11 @@ export class UserPresence extends DurableObject<Env> {
     }
     const outcome = applyKv(this.#kv, op);
     if (!outcome.ok) return { ok: false, ...outcome.error };
-    if (!outcome.changed)
-      return { ok: true, pairs: { ...this.#kv }, changed: false, change: null, watchers: [] };
+    if (!outcome.changed) return { ok: true, changed: false, change: null, watchers: [] };
     this.#storeKv(outcome.pairs);
     this.#bumpRevision(0);
     return {
       ok: true,
-      pairs: { ...this.#kv },
       changed: true,
       change: {
         user_id: this.#state.user_id,

@@ -119,6 +119,28 @@ describe("limits at their boundaries, over REST", () => {
     expect(Object.keys(await body(get(`/api/v1/users/${id}/storage`)))).toHaveLength(512);
   });
 
+  it("a user holding 512 values of 30,000 two-byte characters is still written, read and announced", async () => {
+    const { id, token } = await member();
+    const value = "ж".repeat(KV_LIMITS.maxValueLength);
+    // Merges of 64 pairs (≈ 4 MB each as JSON), so each request stays under the merge body cap.
+    for (let part = 0; part < KV_LIMITS.maxPairs / 64; part++) {
+      const pairs = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${part * 64 + i}`, value]));
+      const merged = await call("PATCH", `/v1/users/${id}/kv`, { token, ...jsonBody(pairs) });
+      expect(merged.status).toBe(204);
+    }
+    const socket = await connect();
+    await socket.next();
+    socket.send({ op: 2, d: { user_id: id } });
+    expect(await socket.next(20_000)).toMatchObject({ op: 3 });
+    expect((await call("PUT", `/v1/users/${id}/kv/k0`, { token, body: "small" })).status).toBe(204);
+    const update = await socket.next(20_000);
+    expect(update).toMatchObject({ t: "STORAGE_UPDATE", d: { storage: { k0: "small" } } });
+    const lantern = await body(get(`/api/v1/users/${id}`));
+    expect(Object.keys(lantern.storage)).toHaveLength(KV_LIMITS.maxPairs);
+    expect(lantern.storage.k0).toBe("small");
+    expect((await get(`/v1/users/${id}`)).status).toBe(200);
+  }, 120_000);
+
   it("a value of 30,000 characters accepted, 30,001 refused; a bad key refused", async () => {
     const { id, token } = await member();
     const max = "é".repeat(KV_LIMITS.maxValueLength);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { HubChange } from "../../durable-objects/socket-hub/index.ts";
 import type { SocketSession } from "../../durable-objects/socket-hub/protocol.ts";
 import { SocketIndex } from "../../durable-objects/socket-hub/socket-index.ts";
-import { changesByHub } from "../../workers/hub-fanout.ts";
+import { changesByHub, deliveryParts } from "../../workers/hub-fanout.ts";
 
 const session = (subscription: SocketSession["subscription"]): SocketSession => ({
   dialect: "lantern",
@@ -68,5 +69,32 @@ describe("changesByHub", () => {
 
   it("has nothing to send when nothing changed", () => {
     expect(changesByHub([{ change: null, watchers: ["hub-0"] }], ["hub-1"]).size).toBe(0);
+  });
+});
+
+describe("deliveryParts", () => {
+  const withStorage = (user_id: string, chars: number): HubChange => ({
+    watched: true,
+    change: {
+      user_id,
+      kind: "storage",
+      version: 1,
+      snapshot: { version: 1, lantern: { storage: { k: "x".repeat(chars) } }, lanyard: {} } as never,
+    },
+  });
+
+  it("keeps small batches in one call and splits big users over several, in order", () => {
+    const small = ["1", "2", "3"].map((id) => withStorage(id, 10));
+    expect(deliveryParts(small)).toEqual([small]);
+    const big = ["1", "2", "3", "4"].map((id) => withStorage(id, 3_000_000)); // ~6 MB each
+    const parts = deliveryParts(big);
+    expect(parts.map((part) => part.map((entry) => entry.change.user_id))).toEqual([
+      ["1"],
+      ["2"],
+      ["3"],
+      ["4"],
+    ]);
+    // A change bigger than the budget still goes, alone.
+    expect(deliveryParts([withStorage("9", 10_000_000)], 1024)).toHaveLength(1);
   });
 });
