@@ -10,6 +10,7 @@ import {
   deadline,
   type Effect,
   fanOut,
+  frameBytes,
   open,
   receive,
   release,
@@ -107,7 +108,8 @@ export class SocketHub extends DurableObject<Env> {
     // While its ack is being fetched, a socket's frames wait their turn: answered now, a reply
     // (an UNSUBSCRIBE_ACK, say) would reach the client before the INIT_ACK it follows.
     const settling = this.#settling.get(ws);
-    if (settling) {
+    // An oversized frame is not kept: it closes the socket (1009) now, and the ack finds it gone.
+    if (settling && frameBytes(message, this.#config.maxFrameBytes) <= this.#config.maxFrameBytes) {
       // The flood limit closes the socket once these are read; more than that is never needed.
       if (settling.inbox.length <= this.#config.floodMaxMessages) settling.inbox.push(message);
       return;
@@ -138,13 +140,17 @@ export class SocketHub extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#events.alarms++;
     const now = Date.now();
-    for (const [ws, session] of [...this.#sockets.entries()]) {
-      const step = tick(session, now, this.#config, this.#autoResponseAt(ws));
-      if (step.effects.length === 0) continue;
-      this.#update(ws, session, step.session);
-      await this.#carryOut(ws, step.effects);
+    try {
+      for (const [ws, session] of [...this.#sockets.entries()]) {
+        const step = tick(session, now, this.#config, this.#autoResponseAt(ws));
+        if (step.effects.length === 0) continue;
+        this.#update(ws, session, step.session);
+        await this.#carryOut(ws, step.effects);
+      }
+    } finally {
+      // Whatever failed, the next deadline is still set: a hub without an alarm never times out.
+      await this.#scheduleAlarm();
     }
-    await this.#scheduleAlarm();
   }
 
   /** Ingest's call: users changed. Each change is built into frames once for all sockets here. */
@@ -174,7 +180,7 @@ export class SocketHub extends DurableObject<Env> {
       });
       await this.#fanOut(ready, change);
     }
-    if (asAllHub && this.#sockets.allCount === 0) await this.#unfollowAll();
+    if (asAllHub && this.#sockets.allCount === 0) await this.#unfollowAllQuietly();
   }
 
   /** Sockets, interest and the events handled since this instance woke. */
@@ -237,7 +243,7 @@ export class SocketHub extends DurableObject<Env> {
           break;
         case "unsubscribe":
           if (effect.target === "all") {
-            if (this.#sockets.allCount === 0) await this.#unfollowAll();
+            if (this.#sockets.allCount === 0) await this.#unfollowAllQuietly();
           } else {
             for (const id of effect.target) if (!this.#sockets.watches(id)) this.#unwatch(id);
           }
@@ -364,6 +370,18 @@ export class SocketHub extends DurableObject<Env> {
 
   #followAll(): Promise<string[]> {
     return this.#inOrder(ALL, () => this.env.MONITORED_USERS.getByName("all").followAll(this.#name));
+  }
+
+  /**
+   * Releasing All must never stop what follows it (a close, the next socket's deadline): a failed
+   * call leaves a row in the directory, which the next delivery to this hub removes.
+   */
+  async #unfollowAllQuietly(): Promise<void> {
+    try {
+      await this.#unfollowAll();
+    } catch (error) {
+      console.error("socket hub: releasing All failed", error);
+    }
   }
 
   #unfollowAll(): Promise<void> {

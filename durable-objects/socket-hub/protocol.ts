@@ -289,7 +289,7 @@ interface Context {
  * UTF-8 length of a text frame without encoding it when the answer is plain: a UTF-16 code unit is
  * 1 to 3 bytes in UTF-8 (a surrogate pair is 4 bytes for 2 units).
  */
-function frameBytes(data: string | ArrayBuffer | ArrayBufferView, max: number): number {
+export function frameBytes(data: string | ArrayBuffer | ArrayBufferView, max: number): number {
   if (typeof data !== "string") return data.byteLength;
   if (data.length > max) return data.length;
   if (data.length * 3 <= max) return data.length;

@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { MonitoredUsers } from "../../durable-objects/monitored-users.ts";
 import type { SocketHub } from "../../durable-objects/socket-hub/index.ts";
 import type { SocketSession } from "../../durable-objects/socket-hub/protocol.ts";
 import { UserPresence } from "../../durable-objects/user-presence/index.ts";
@@ -276,5 +277,41 @@ describe("socket hub failures", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it("a socket the protocol closes is closed even when releasing its All registration fails", async () => {
+    const spy = vi.spyOn(MonitoredUsers.prototype, "unfollowAll").mockImplementation(() => {
+      throw new Error("test: directory unavailable");
+    });
+    try {
+      const socket = await connected("", { hub: "hub-failing-directory" });
+      socket.send({ op: 2, d: { user_id: "All" } });
+      expect(await socket.next()).toMatchObject({ op: 3 });
+      socket.send({ op: 99 }); // unknown op: DISCONNECT, release (fails), close 4004
+      expect(await socket.next()).toMatchObject({ op: 9 });
+      expect((await socket.closed).code).toBe(4004);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("socket hub inbox", () => {
+  it("closes a socket sending an oversized frame while its ack is pending at once, without queueing it", async () => {
+    const a = uid(61);
+    await monitored(a);
+    const socket = await connected("", { hub: "hub-inbox-size" });
+    await runInDurableObject(
+      env.SOCKET_HUB.getByName("hub-inbox-size"),
+      async (instance: SocketHub, state) => {
+        const [ws] = state.getWebSockets();
+        const init = instance.webSocketMessage(ws!, JSON.stringify({ op: 2, d: { user_id: a } }));
+        const big = instance.webSocketMessage(ws!, "x".repeat(5000));
+        await Promise.all([init, big]);
+      },
+    );
+    const first = await socket.next().catch(() => null);
+    expect(first?.t).not.toBe("INIT_ACK");
+    expect((await socket.closed).code).toBe(1009);
   });
 });
