@@ -3,9 +3,10 @@ import type { Env } from "../workers/env.ts";
 
 /**
  * Which user a write token belongs to, by the token's SHA-256, for routes that name the user as
- * `@me` (Lanyard's style). One instance ("tokens"): lookups happen only on such writes, which are
- * rate-limited per user. The user's own object stays the authority: a hash found here is checked
- * again there, so a row left behind by an interrupted rotation authorises nothing.
+ * `@me` (Lanyard's style). Sharded by the hash's first byte (workers/write-tokens.ts), since a
+ * made-up token is looked up before any per-user limit can apply. The user's own object stays the
+ * authority: a hash found here is checked again there, so a row left behind by an interrupted
+ * rotation authorises nothing.
  */
 export class TokenDirectory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {

@@ -6,6 +6,7 @@ import { Snowflake } from "../schemas/snowflake.ts";
 import { EdgeCache } from "./edge-cache.ts";
 import { cacheTtlSeconds, type Env } from "./env.ts";
 import { announceChanges } from "./hub-fanout.ts";
+import { tokenDirectory } from "./write-tokens.ts";
 
 /**
  * Key-value writes, for the Lantern and Lanyard routes and the bot alike: who is writing (from the
@@ -40,7 +41,7 @@ export async function writerOf(c: Ctx, idParam: string): Promise<Writer | WriteR
   }
   const hash = await hashToken(token);
   if (idParam === "@me") {
-    const userId = await c.env.TOKEN_DIRECTORY.getByName("tokens").lookup(hash);
+    const userId = await tokenDirectory(c.env, hash).lookup(hash);
     if (!userId) return { ok: false, status: 401, code: "invalid_token", message: "The token is not valid." };
     return { userId, authority: { token_hash: hash } };
   }

@@ -8,25 +8,33 @@ import type { Env } from "./env.ts";
  * that cannot be found.
  */
 
+/**
+ * The directory shard that holds a token hash: 256 objects by the hash's first byte, so lookups
+ * of made-up tokens (which no per-user limit can catch before they are looked up) spread out
+ * instead of queueing on one object.
+ */
+export function tokenDirectory(env: Env, hash: string) {
+  return env.TOKEN_DIRECTORY.getByName(`tokens-${hash.slice(0, 2)}`);
+}
+
 export type IssueResult = { ok: true; token: string } | { ok: false; code: "user_not_monitored" };
 
 export async function issueToken(env: Env, userId: string): Promise<IssueResult> {
   const token = generateToken();
   const hash = await hashToken(token);
-  const directory = env.TOKEN_DIRECTORY.getByName("tokens");
-  await directory.bind(hash, userId);
+  await tokenDirectory(env, hash).bind(hash, userId);
   const stored = await env.USER_PRESENCE.getByName(userId).setTokenHash(hash);
   if (!stored.ok) {
-    await directory.unbind(hash);
+    await tokenDirectory(env, hash).unbind(hash);
     return { ok: false, code: stored.code };
   }
-  if (stored.previous) await directory.unbind(stored.previous);
+  if (stored.previous) await tokenDirectory(env, stored.previous).unbind(stored.previous);
   return { ok: true, token };
 }
 
 /** Returns whether there was a token to revoke. */
 export async function revokeToken(env: Env, userId: string): Promise<boolean> {
   const previous = await env.USER_PRESENCE.getByName(userId).clearToken();
-  if (previous) await env.TOKEN_DIRECTORY.getByName("tokens").unbind(previous);
+  if (previous) await tokenDirectory(env, previous).unbind(previous);
   return previous !== null;
 }

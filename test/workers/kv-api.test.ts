@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../../durable-objects/user-presence/tokens.ts";
 import { KV_LIMITS } from "../../schemas/kv.ts";
-import { issueToken, revokeToken } from "../../workers/write-tokens.ts";
+import { issueToken, revokeToken, tokenDirectory } from "../../workers/write-tokens.ts";
 import { BASE, get, ingest, joined } from "./helpers.ts";
 import { connect } from "./socket-client.ts";
 
@@ -283,10 +283,11 @@ describe("tokens at rest", () => {
     const userDump = await runInDurableObject(env.USER_PRESENCE.getByName(id), (_, state) =>
       dump(state.storage.sql),
     );
-    const directoryDump = await runInDurableObject(env.TOKEN_DIRECTORY.getByName("tokens"), (_, state) =>
+    const directoryDump = await runInDurableObject(tokenDirectory(env, await hashToken(token)), (_, state) =>
       dump(state.storage.sql),
     );
     expect(userDump).toContain(await hashToken(token));
+    expect(directoryDump).toContain(await hashToken(token));
     expect(userDump).not.toContain(secret);
     expect(directoryDump).not.toContain(secret);
   });
