@@ -131,6 +131,24 @@ describe("loadImages", () => {
     expect(fetcher).toHaveBeenCalledTimes(2);
   });
 
+  it("never follows a redirect off the allowed bases: a 3xx is a failed image", async () => {
+    // What the runtime's fetch does with `redirect`: follow unless told to hand the 3xx back.
+    const fetcher = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input).startsWith("https://elsewhere.test/")) return image(BYTES.png);
+      if (init?.redirect === "manual") {
+        return new Response(null, { status: 302, headers: { location: "https://elsewhere.test/x.png" } });
+      }
+      return fetcher("https://elsewhere.test/x.png");
+    });
+    const { images, stats } = await loadImages(
+      ["https://cdn.test/moved.png"],
+      await options(fetcher as typeof fetch),
+    );
+    expect(images.size).toBe(0);
+    expect(stats).toEqual({ fetched: 1, cached: 0, failed: 1 });
+    expect(fetcher.mock.calls.map(([url]) => String(url))).not.toContain("https://elsewhere.test/x.png");
+  });
+
   it("gives up on a slow, oversized, mistyped, failed or foreign image, and remembers the failure", async () => {
     const fetcher = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input);

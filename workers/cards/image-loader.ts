@@ -84,6 +84,8 @@ async function fetchImage(url: string, options: ImageLoaderOptions): Promise<str
   const response = await options.fetch(url, {
     signal: AbortSignal.timeout(options.timeoutMs),
     headers: { accept: "image/png,image/jpeg,image/gif,image/webp" },
+    // Only the configured bases are fetched; a redirect could lead anywhere, so it is a failure.
+    redirect: "manual",
   });
   if (!response.ok || !response.body) {
     await response.body?.cancel();
