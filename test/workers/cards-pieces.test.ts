@@ -133,7 +133,7 @@ describe("loadImages", () => {
 
   it("never follows a redirect off the allowed bases: a 3xx is a failed image", async () => {
     // What the runtime's fetch does with `redirect`: follow unless told to hand the 3xx back.
-    const fetcher = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const fetcher = vi.fn(async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       if (String(input).startsWith("https://elsewhere.test/")) return image(BYTES.png);
       if (init?.redirect === "manual") {
         return new Response(null, { status: 302, headers: { location: "https://elsewhere.test/x.png" } });
