@@ -70,7 +70,11 @@ export async function writeKv(c: Ctx, writer: Writer, op: KvOperation): Promise<
 
 /** Largest body of a one-value write: 30,000 characters, each up to six bytes once JSON-escaped. */
 export const MAX_VALUE_BODY_BYTES = 256 * 1024;
-/** Largest merge body: 512 pairs of the largest key and value. */
+/**
+ * Largest merge body. 512 pairs at the limits are 15.4 M characters, which JSON may spell in up to
+ * 46 MB of UTF-8 (or more with \u escapes): too much to parse at once in a 128 MB isolate, so a
+ * merge is capped at 16 MiB and a larger store is built in several merges (documented).
+ */
 export const MAX_MERGE_BODY_BYTES = 16 * 1024 * 1024;
 
 /** The request body as text, or null when it is larger than `max` bytes. */
