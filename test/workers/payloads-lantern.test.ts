@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withCurrentTime } from "../../durable-objects/payloads/current-time.ts";
 import { lanternUser } from "../../durable-objects/payloads/lantern.ts";
+import { lanyardPresence } from "../../durable-objects/payloads/lanyard.ts";
 import type { DiscordProfile } from "../../schemas/ingest.ts";
 import type { LanternActivity, LanternCustomStatus } from "../../schemas/lantern.ts";
 import {
@@ -461,11 +462,12 @@ describe("lanternUser with malformed activities", () => {
 });
 
 describe("lanternUser storage and server tag", () => {
-  it("storage is a copy of the key-value pairs", () => {
+  it("storage is the pairs object itself, shared with Lanyard's kv so an RPC carries it once", () => {
     const kv = { location: "Los Angeles, CA", theme: "dark" };
-    const user = lanternUser(userState(USERS.ada, online()), kv, SHAPING, FIXTURE_NOW);
-    expect(user.storage).toEqual(kv);
-    expect(user.storage).not.toBe(kv);
+    const state = userState(USERS.ada, online());
+    const user = lanternUser(state, kv, SHAPING, FIXTURE_NOW);
+    expect(user.storage).toBe(kv);
+    expect(lanyardPresence(state, kv, SHAPING).kv).toBe(user.storage);
   });
 
   it.each([
