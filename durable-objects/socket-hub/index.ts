@@ -78,8 +78,8 @@ export class SocketHub extends DurableObject<Env> {
       new WebSocketRequestResponsePair(AUTO_RESPONSE.request, AUTO_RESPONSE.response),
     );
     for (const ws of ctx.getWebSockets()) {
-      const session = ws.deserializeAttachment() as SocketSession | null;
-      if (session && !session.closed) this.#sockets.set(ws, session);
+      const session = openSession(ws);
+      if (session) this.#sockets.set(ws, session);
     }
   }
 
@@ -99,7 +99,11 @@ export class SocketHub extends DurableObject<Env> {
     this.#sockets.set(server, step.session);
     server.serializeAttachment(step.session);
     await this.#carryOut(server, step.effects);
-    await this.#scheduleAlarm();
+    // Only this socket's deadline is new, and the alarm is already at or before every other one:
+    // no need to look at every socket on each connect.
+    const at = deadline(step.session, this.#config);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (at !== null && (alarm === null || at < alarm)) await this.ctx.storage.setAlarm(at);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -160,13 +164,12 @@ export class SocketHub extends DurableObject<Env> {
       const sent = this.#versions.get(change.user_id);
       if (sent !== undefined && change.version <= sent) continue;
       const audience = this.#sockets.audience(change.user_id);
+      const settling = this.#settling.size > 0 && audience.some(([ws]) => this.#settling.has(ws));
       // A hub that lost track of a user (it was evicted mid-unsubscribe, say) stops hearing them.
       // Now, not after the loop: fanning out may wait, and a socket subscribing meanwhile queues
       // its watch, which a later unwatch would undo.
-      if (watched && !this.#sockets.watches(change.user_id) && !this.#isSettling(change.user_id)) {
-        this.#unwatch(change.user_id);
-      }
-      if (audience.length === 0 && !this.#isSettling(change.user_id)) continue;
+      if (watched && !this.#sockets.watches(change.user_id) && !settling) this.#unwatch(change.user_id);
+      if (audience.length === 0) continue;
       // Re-inserted so the map stays in order of last use, and bounded: races between two ingest
       // requests last milliseconds, so the least recently changed users can be forgotten.
       this.#versions.delete(change.user_id);
@@ -213,10 +216,6 @@ export class SocketHub extends DurableObject<Env> {
     return false;
   }
 
-  #isSettling(userId: string): boolean {
-    return this.#settling.size > 0 && this.#sockets.audience(userId).some(([ws]) => this.#settling.has(ws));
-  }
-
   // -------------------------------------------------------------------------------------------
   // Effects
   // -------------------------------------------------------------------------------------------
@@ -227,17 +226,17 @@ export class SocketHub extends DurableObject<Env> {
         case "send":
           this.#send(ws, effect.frame, effect.compress);
           break;
-        case "close":
-          this.#sockets.delete(ws);
-          this.#settling.delete(ws);
-          this.#acked.delete(ws);
-          await this.#compressing.get(ws);
+        case "close": {
+          const compressing = this.#compressing.get(ws);
+          this.#forget(ws);
+          await compressing;
           try {
             ws.close(effect.code, effect.reason);
           } catch {
             // Already closing: the client went first.
           }
           break;
+        }
         case "subscribe":
           // The All ack registers with the directory; an id subscription is watched by its ack.
           break;
@@ -414,14 +413,20 @@ export class SocketHub extends DurableObject<Env> {
     // A hub woken from hibernation by this close does not list the socket any more (getWebSockets
     // leaves out closed ones), so its session is read back from the attachment.
     const session = this.#sockets.get(ws) ?? openSession(ws);
-    this.#settling.delete(ws);
-    this.#compressing.delete(ws);
-    this.#acked.delete(ws);
+    this.#forget(ws);
     if (!session) return;
-    const step = release(session);
+    await this.#carryOut(ws, release(session).effects);
+    // Deadlines only move later as sockets go, so the alarm may stay (firing early costs one
+    // wake-up that finds nothing); with no socket left there is nothing to wake for.
+    if (this.#sockets.size === 0) await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Everything the hub keeps about a socket, dropped: it is closed or closing. */
+  #forget(ws: WebSocket): void {
     this.#sockets.delete(ws);
-    await this.#carryOut(ws, step.effects);
-    await this.#scheduleAlarm();
+    this.#settling.delete(ws);
+    this.#acked.delete(ws);
+    this.#compressing.delete(ws);
   }
 
   #autoResponseAt(ws: WebSocket): number | null {
