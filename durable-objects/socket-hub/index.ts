@@ -176,14 +176,26 @@ export class SocketHub extends DurableObject<Env> {
       this.#versions.set(change.user_id, change.version);
       if (this.#versions.size > MAX_TRACKED_VERSIONS)
         this.#versions.delete(this.#versions.keys().next().value!);
+      const complete = await this.#withPayloads(change);
+      if (!complete) continue;
       const ready = audience.filter(([ws]) => {
         const settling = this.#settling.get(ws);
-        if (settling) settling.held.push(change);
-        return !settling && !this.#alreadyAcked(ws, change);
+        if (settling) settling.held.push(complete);
+        return !settling && !this.#alreadyAcked(ws, complete);
       });
-      await this.#fanOut(ready, change);
+      await this.#fanOut(ready, complete);
     }
     if (asAllHub && this.#sockets.allCount === 0) await this.#unfollowAllQuietly();
+  }
+
+  /**
+   * A change with its payloads. Ingest sends them only for users some hub watches; a hub hearing
+   * of another user as an All hub reads them (null: the user left since, and that change follows).
+   */
+  async #withPayloads(change: PresenceChange): Promise<PresenceChange | null> {
+    if (change.kind === "left" || change.snapshot !== undefined) return change;
+    const snapshot = await this.#read(change.user_id);
+    return snapshot ? { ...change, version: Math.max(change.version, snapshot.version), snapshot } : null;
   }
 
   /** Sockets, interest and the events handled since this instance woke. */

@@ -27,8 +27,12 @@ export interface PresenceChange {
   kind: "presence" | "joined" | "left" | "storage";
   /** The payloads' revision after the change: a hub drops a change older than what it already sent. */
   version: number;
-  /** The payloads after the change; null once the user has left. */
-  snapshot: PresenceSnapshot | null;
+  /**
+   * The payloads after the change; null once the user has left. Absent when no hub watches the
+   * user: then only hubs following All may hear of it, and they read the user themselves, so an
+   * unwatched user's payloads (up to ~31 MB at the storage limit) never cross to ingest and back.
+   */
+  snapshot?: PresenceSnapshot | null;
 }
 
 export interface ApplyResult {
@@ -134,13 +138,11 @@ export class UserPresence extends DurableObject<Env> {
     if (result.changed) this.#bumpRevision(state.version);
     const joinedOrLeft = monitoredChanged && wasMonitored !== state.monitored;
     if (result.changed && (state.monitored || joinedOrLeft)) {
-      result.change = {
-        user_id: state.user_id,
-        version: this.#revision,
-        kind: joinedOrLeft ? (state.monitored ? "joined" : "left") : "presence",
-        snapshot: this.read(),
-      };
       result.watchers = this.#watchers();
+      result.change = this.#change(
+        joinedOrLeft ? (state.monitored ? "joined" : "left") : "presence",
+        result.watchers,
+      );
     }
     if (joinedOrLeft) {
       await this.env.MONITORED_USERS.getByName("all").setMonitored(
@@ -154,7 +156,8 @@ export class UserPresence extends DurableObject<Env> {
 
   /** The user's pairs, or null when they are not monitored (their pairs are kept, not shown). */
   readKv(): KeyValues | null {
-    return this.#state?.monitored ? { ...this.#kv } : null;
+    // Not copied: RPC copies it, and a write replaces #kv rather than changing it.
+    return this.#state?.monitored ? this.#kv : null;
   }
 
   /**
@@ -184,17 +187,15 @@ export class UserPresence extends DurableObject<Env> {
     if (!outcome.changed) return { ok: true, changed: false, change: null, watchers: [] };
     this.#storeKv(outcome.pairs);
     this.#bumpRevision(0);
-    return {
-      ok: true,
-      changed: true,
-      change: {
-        user_id: this.#state.user_id,
-        kind: "storage",
-        version: this.#revision,
-        snapshot: this.read(),
-      },
-      watchers: this.#watchers(),
-    };
+    const watchers = this.#watchers();
+    return { ok: true, changed: true, change: this.#change("storage", watchers), watchers };
+  }
+
+  /** The change to announce; its payloads only when some hub watches this user (see PresenceChange). */
+  #change(kind: PresenceChange["kind"], watchers: string[]): PresenceChange {
+    const change: PresenceChange = { user_id: this.#state!.user_id, kind, version: this.#revision };
+    if (watchers.length > 0) change.snapshot = this.read();
+    return change;
   }
 
   #storeKv(next: KeyValues): void {
