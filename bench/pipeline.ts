@@ -6,12 +6,12 @@ import { SeededRandom } from "../emulator/seeded-random.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
 import type { RunnerProcess, WorkerProcess } from "../scripts/lib/local-stack.ts";
-import { type CpuSnapshot, commandLine, cpuSnapshot, cpuUsed, groupPids } from "./lib/cpu.ts";
+import { cpuUsed } from "./lib/cpu.ts";
 import { getLoad, type LoadResult } from "./lib/http-load.ts";
 import { differences, waitConverged } from "./lib/presence-state.ts";
 import { sample, scrape, total } from "./lib/prometheus.ts";
 import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
-import { markedPresence, startInProcessStack } from "./lib/stack.ts";
+import { markedPresence, stackCpu, startInProcessStack, workerdPids } from "./lib/stack.ts";
 
 /**
  * The presence pipeline end to end, on one stack, in one run: the Discord emulator in this process
@@ -281,25 +281,6 @@ async function measureBurst(
   };
 }
 
-const processNames = new Map<number, string>();
-
-/**
- * CPU time so far of wrangler dev's processes (its two workerd: the Worker itself, and the proxy
- * wrangler puts in front of it on the public port), the runner's and this one's.
- */
-function stackCpu(worker: WorkerProcess, runner: RunnerProcess): CpuSnapshot {
-  const publicPort = new URL(worker.url).port;
-  return cpuSnapshot({ worker: worker.child.pid, runner: runner.child.pid }, (pid, comm) => {
-    if (comm !== "workerd") return undefined;
-    let name = processNames.get(pid);
-    if (!name) {
-      name = commandLine(pid).includes(`entry=127.0.0.1:${publicPort}`) ? "workerd-proxy" : "workerd";
-      processNames.set(pid, name);
-    }
-    return name;
-  });
-}
-
 /**
  * A phase of the run, for its CPU table row. wrangler dev rebuilds and restarts workerd whenever a
  * source file changes (other work in the same tree can do that mid-run): a phase during which the
@@ -313,10 +294,10 @@ interface PhaseUsage {
 
 function startPhase(worker: WorkerProcess, runner: RunnerProcess): () => PhaseUsage {
   const cpu = stackCpu(worker, runner);
-  const pids = groupPids(worker.child.pid!, "workerd").join(",");
+  const pids = workerdPids(worker);
   const started = performance.now();
   return () => {
-    const restarted = groupPids(worker.child.pid!, "workerd").join(",") !== pids;
+    const restarted = workerdPids(worker) !== pids;
     if (restarted) log("wrangler dev restarted workerd during this phase (a source file changed?)");
     return {
       seconds: (performance.now() - started) / 1000,

@@ -5,7 +5,7 @@ import { cpus } from "node:os";
 import { SEED_MEMBERS } from "../emulator/seed.ts";
 import { SeededRandom } from "../emulator/seeded-random.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
-import { commandLine, cpuSnapshot, cpuUsed, groupPids } from "./lib/cpu.ts";
+import { cpuUsed } from "./lib/cpu.ts";
 import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
 import {
   type HubStats,
@@ -15,7 +15,13 @@ import {
   sleep,
   socketStats,
 } from "./lib/socket-client.ts";
-import { type InProcessStack, markedPresence, startInProcessStack } from "./lib/stack.ts";
+import {
+  type InProcessStack,
+  markedPresence,
+  stackCpu,
+  startInProcessStack,
+  workerdPids,
+} from "./lib/stack.ts";
 
 /**
  * The /socket endpoint end to end, on one stack, in one run: the Discord emulator in this process,
@@ -95,8 +101,6 @@ const phases: PhaseUsage[] = [];
 /** Measurements run again because workerd restarted under them. */
 const retried: string[] = [];
 
-const workerdPids = (stack: InProcessStack) => groupPids(stack.worker.child.pid!, "workerd").join(",");
-
 /**
  * Runs a measurement; if wrangler dev restarted workerd meanwhile (every socket is dropped then),
  * waits for the Worker and runs it again, up to ATTEMPTS times. The last attempt's result stands,
@@ -105,7 +109,7 @@ const workerdPids = (stack: InProcessStack) => groupPids(stack.worker.child.pid!
 async function undisturbed<T>(stack: InProcessStack, name: string, measure: () => Promise<T>): Promise<T> {
   const ATTEMPTS = 3;
   for (let attempt = 1; ; attempt++) {
-    const pids = workerdPids(stack);
+    const pids = workerdPids(stack.worker);
     const phaseCount = phases.length;
     const closeCount = unexpectedCloses.length;
     let result: T | undefined;
@@ -115,7 +119,7 @@ async function undisturbed<T>(stack: InProcessStack, name: string, measure: () =
     } catch (error) {
       failure = error;
     }
-    const restarted = workerdPids(stack) !== pids;
+    const restarted = workerdPids(stack.worker) !== pids;
     if (!restarted || attempt === ATTEMPTS) {
       if (failure !== undefined) throw failure;
       return result as T;
@@ -131,32 +135,24 @@ async function undisturbed<T>(stack: InProcessStack, name: string, measure: () =
 async function waitForWorker(stack: InProcessStack): Promise<void> {
   for (let settled = 0; settled < 3; ) {
     await sleep(1_000);
-    const pids = workerdPids(stack);
+    const pids = workerdPids(stack.worker);
     const ok = await fetch(`${stack.worker.url}/health`).then(
       (res) => res.ok,
       () => false,
     );
-    settled = ok && pids === workerdPids(stack) ? settled + 1 : 0;
+    settled = ok && pids === workerdPids(stack.worker) ? settled + 1 : 0;
   }
 }
 
 function startPhase(stack: InProcessStack, name: string, usesWorker = true): () => PhaseUsage {
-  const port = new URL(stack.worker.url).port;
-  const kind = (pid: number, comm: string) =>
-    comm !== "workerd"
-      ? undefined
-      : commandLine(pid).includes(`entry=127.0.0.1:${port}`)
-        ? "proxy"
-        : "workerd";
-  const cpu = () => cpuSnapshot({ worker: stack.worker.child.pid, runner: stack.runner.child.pid }, kind);
-  const workerd = () => groupPids(stack.worker.child.pid!, "workerd").join(",");
-  const before = { cpu: cpu(), pids: workerd(), at: performance.now() };
+  const cpu = () => stackCpu(stack.worker, stack.runner);
+  const before = { cpu: cpu(), pids: workerdPids(stack.worker), at: performance.now() };
   return () => {
     const usage = {
       name,
       seconds: (performance.now() - before.at) / 1000,
       cpu: cpuUsed(before.cpu, cpu()),
-      restarted: workerd() !== before.pids,
+      restarted: workerdPids(stack.worker) !== before.pids,
       usesWorker,
     };
     if (usage.restarted && usesWorker)
@@ -650,7 +646,7 @@ async function measureWsFanOut(
     });
   } finally {
     phase();
-    await openMany(clients.length, 200, (i) => clients[i]!.close());
+    await closeAll(clients);
     child.send({ type: "close" });
     await once(child, "exit");
   }
@@ -736,8 +732,8 @@ try {
   const cpuRow = (u: PhaseUsage) =>
     `| ${u.name} | ${fmt(u.seconds, 1)} s | ${[
       (k: string) => k === "worker/workerd",
-      (k: string) => k === "worker/proxy",
-      (k: string) => k.startsWith("worker/") && k !== "worker/workerd" && k !== "worker/proxy",
+      (k: string) => k === "worker/workerd-proxy",
+      (k: string) => k.startsWith("worker/") && k !== "worker/workerd" && k !== "worker/workerd-proxy",
       (k: string) => k.startsWith("runner/"),
       (k: string) => k.startsWith("benchmark/"),
     ]

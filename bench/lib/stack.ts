@@ -13,6 +13,7 @@ import {
   workerVarsFor,
 } from "../../scripts/lib/local-stack.ts";
 import { freePort } from "../../scripts/lib/processes.ts";
+import { type CpuSnapshot, commandLine, cpuSnapshot, groupPids } from "./cpu.ts";
 import { waitConverged } from "./presence-state.ts";
 
 /**
@@ -179,4 +180,28 @@ async function startOrStop(stop: () => Promise<void>, steps: () => Promise<void>
 export function markedPresence(id: string, marker: string, status: "online" | "idle" | "dnd" = "online") {
   const customStatus = { name: "Custom Status", type: 4, state: marker } as never;
   return { user: { id }, status, client_status: { desktop: status }, activities: [customStatus] };
+}
+
+/** The Worker's workerd processes, as a string that changes when wrangler dev restarts workerd. */
+export const workerdPids = (worker: WorkerProcess) => groupPids(worker.child.pid!, "workerd").join(",");
+
+// A workerd's role never changes while it runs: its command line is read once per process.
+const workerdRoles = new Map<number, string>();
+
+/**
+ * CPU time so far of the stack's processes, for a benchmark's table: wrangler dev's two workerd
+ * told apart (`worker/workerd`, the Worker itself, and `worker/workerd-proxy`, the proxy wrangler
+ * puts in front of it on the public port), wrangler's Node, the runner's and this process's.
+ */
+export function stackCpu(worker: WorkerProcess, runner: RunnerProcess): CpuSnapshot {
+  const publicPort = new URL(worker.url).port;
+  return cpuSnapshot({ worker: worker.child.pid, runner: runner.child.pid }, (pid, comm) => {
+    if (comm !== "workerd") return undefined;
+    let role = workerdRoles.get(pid);
+    if (!role) {
+      role = commandLine(pid).includes(`entry=127.0.0.1:${publicPort}`) ? "workerd-proxy" : "workerd";
+      workerdRoles.set(pid, role);
+    }
+    return role;
+  });
 }

@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { CommandOption } from "../../schemas/interactions.ts";
+import { hexBytes } from "../../workers/bot/signature.ts";
 import { BASE, ingest, joined } from "./helpers.ts";
 
 /**
@@ -12,16 +13,15 @@ import { BASE, ingest, joined } from "./helpers.ts";
 const TEST_PRIVATE_KEY =
   "302e020100300506032b657004220420241a92f94141271e17926052deb06951eac2253fa620fcc3e53890d7c5d6cd9e";
 
-const bytes = (hex: string) => Uint8Array.from(hex.match(/../g)!, (pair) => Number.parseInt(pair, 16));
 const hex = (buffer: ArrayBuffer) =>
   [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 let signingKey: Promise<CryptoKey> | undefined;
 
 export async function sign(timestamp: string, body: string): Promise<string> {
-  signingKey ??= crypto.subtle.importKey("pkcs8", bytes(TEST_PRIVATE_KEY), { name: "Ed25519" }, false, [
-    "sign",
-  ]);
+  // PKCS#8 of an Ed25519 key: a 16-byte header, then the 32-byte seed.
+  const pkcs8 = hexBytes(TEST_PRIVATE_KEY, 48)!;
+  signingKey ??= crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
   return hex(
     await crypto.subtle.sign("Ed25519", await signingKey, new TextEncoder().encode(timestamp + body)),
   );

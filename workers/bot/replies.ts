@@ -60,8 +60,7 @@ export function codeBlock(value: string): string {
 
 /** One line of a value for a list: whitespace collapsed, backticks made harmless, cut short. */
 export function preview(value: string): string {
-  const line = value.replace(/\s+/g, " ").replaceAll("`", "'");
-  return line.length > PREVIEW_LENGTH ? `${line.slice(0, PREVIEW_LENGTH - 1)}…` : line;
+  return clip(value.replace(/\s+/g, " ").replaceAll("`", "'"), PREVIEW_LENGTH);
 }
 
 /** Where the token is used: this deployment's two write APIs. */
@@ -103,7 +102,7 @@ export const replies = {
     message(changed ? `Saved \`${key}\`.` : `\`${key}\` already had that value.`),
 
   value: (key: string, value: string) => {
-    const shown = value.length > MAX_SHOWN_VALUE ? value.slice(0, MAX_SHOWN_VALUE) : value;
+    const shown = value.slice(0, MAX_SHOWN_VALUE);
     const rest = value.length - shown.length;
     const more = rest > 0 ? `\n…and ${rest} more characters; the API serves the whole value.` : "";
     return message(`\`${key}\`:\n${codeBlock(shown)}${more}`);
