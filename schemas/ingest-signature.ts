@@ -5,6 +5,8 @@
  * WebCrypto only, so the same code runs in Node (the runner) and in workerd (the Worker).
  */
 
+import { hexBytes, type SignatureVerdict } from "./signatures.ts";
+
 export const SIGNATURE_HEADER = "x-porchlight-signature";
 export const TIMESTAMP_HEADER = "x-porchlight-timestamp";
 /** A request signed further from the Worker's clock than this is refused. */
@@ -21,13 +23,6 @@ function hmacKey(secret: string) {
 
 function toHex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }
 
 export async function signIngest(secret: string, timestamp: number, body: string): Promise<string> {
@@ -48,9 +43,7 @@ export async function ingestHeaders(
   };
 }
 
-export type IngestVerdict =
-  | { ok: true }
-  | { ok: false; reason: "missing_signature" | "malformed_signature" | "stale_timestamp" | "bad_signature" };
+export type IngestVerdict = SignatureVerdict;
 
 /**
  * Checks a request's signature. crypto.subtle.verify compares the MAC in constant time, so a
@@ -64,9 +57,8 @@ export async function verifyIngest(
 ): Promise<IngestVerdict> {
   const { signature, timestamp } = headers;
   if (!signature || !timestamp) return { ok: false, reason: "missing_signature" };
-  const mac = signature.startsWith("sha256=") ? fromHex(signature.slice(7)) : null;
-  if (mac?.length !== 32 || !/^\d{1,16}$/.test(timestamp))
-    return { ok: false, reason: "malformed_signature" };
+  const mac = signature.startsWith("sha256=") ? hexBytes(signature.slice(7), 32) : null;
+  if (!mac || !/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: "malformed_signature" };
   const age = Math.abs((options.now ?? Date.now()) - Number(timestamp));
   if (age > (options.windowMs ?? DEFAULT_REPLAY_WINDOW_MS)) return { ok: false, reason: "stale_timestamp" };
   const valid = await crypto.subtle.verify(

@@ -6,20 +6,14 @@
  * and in Node alike.
  */
 
+import { hexBytes, type SignatureVerdict } from "../../schemas/signatures.ts";
+
+export { hexBytes, type SignatureVerdict };
+
 export const SIGNATURE_HEADER = "x-signature-ed25519";
 export const TIMESTAMP_HEADER = "x-signature-timestamp";
 /** A request signed further than this from our clock is refused, so a captured one cannot be replayed later. */
 export const MAX_SIGNATURE_AGE_SECONDS = 5 * 60;
-
-export type SignatureVerdict =
-  | { ok: true }
-  | { ok: false; reason: "missing_signature" | "malformed_signature" | "stale_timestamp" | "bad_signature" };
-
-/** Raw bytes from hex; null unless it is exactly `bytes` bytes of hex. */
-export function hexBytes(hex: string, bytes: number): Uint8Array<ArrayBuffer> | null {
-  if (hex.length !== bytes * 2 || !/^[0-9a-f]*$/i.test(hex)) return null;
-  return Uint8Array.from({ length: bytes }, (_, i) => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
-}
 
 /** Whether a configured public key is usable: 32 bytes as 64 hex digits, as the portal shows it. */
 export const isPublicKey = (hex: string): boolean => hexBytes(hex, 32) !== null;
