@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lanternUser } from "../../durable-objects/payloads/lantern.ts";
 import { CardQuery } from "../../schemas/card.ts";
-import type { DiscordProfile } from "../../schemas/ingest.ts";
 import type { LanternUser } from "../../schemas/lantern.ts";
 import { BADGE_FLAGS } from "../../workers/cards/badges.ts";
 import { renderErrorCard } from "../../workers/cards/error-card.ts";
@@ -11,6 +10,7 @@ import { renderCard } from "../../workers/cards/render.ts";
 import {
   ACTIVITIES,
   FIXTURE_NOW,
+  lanternOnline,
   OFFLINE,
   online,
   SHAPING,
@@ -28,10 +28,6 @@ const IMAGES: CardImages = {
   emoji: PNG,
   serverTag: PNG,
 };
-
-function user(activities: unknown[], profile: DiscordProfile = USERS.ada): LanternUser {
-  return lanternUser(userState(profile, online(...activities)), {}, SHAPING, FIXTURE_NOW);
-}
 
 /** Renders and parses: every card in these tests must be well-formed XML. */
 function card(
@@ -80,7 +76,7 @@ function expectSelfContained(root: XmlElement) {
 }
 
 describe("a listening card", () => {
-  const ada = user([ACTIVITIES.customStatusUnicodeEmoji, ACTIVITIES.spotifyTwoArtists]);
+  const ada = lanternOnline([ACTIVITIES.customStatusUnicodeEmoji, ACTIVITIES.spotifyTwoArtists]);
 
   it("has the fixed size, the profile, the track and a progress bar computed when drawn", () => {
     const { root } = card(ada);
@@ -119,7 +115,7 @@ describe("a listening card", () => {
   });
 
   it("treats another listening app like Spotify, and a fake Spotify as any app", () => {
-    const apple = user([
+    const apple = lanternOnline([
       {
         ...ACTIVITIES.fakeSpotify,
         name: "Apple Music",
@@ -135,7 +131,7 @@ describe("a listening card", () => {
         "0:10",
       ]),
     );
-    const local = user([ACTIVITIES.spotifyLocalFile]);
+    const local = lanternOnline([ACTIVITIES.spotifyLocalFile]);
     expect(texts(card(local).root)).toEqual(
       expect.arrayContaining(["field-recording-2019-07-04", "0:30", "1:02:05"]),
     );
@@ -172,8 +168,8 @@ describe("an activity card", () => {
   });
 
   it("counts down an activity that has only an end, and shows no time without timestamps", () => {
-    expect(texts(card(user([ACTIVITIES.endOnlyTimestamps])).root)).toContain("5:00 left");
-    const streaming = card(user([ACTIVITIES.streaming])).root;
+    expect(texts(card(lanternOnline([ACTIVITIES.endOnlyTimestamps])).root)).toContain("5:00 left");
+    const streaming = card(lanternOnline([ACTIVITIES.streaming])).root;
     expect(texts(streaming)).toEqual(expect.arrayContaining(["STREAMING", "Twitch", "Music"]));
     expect(texts(streaming).some((t) => /elapsed|left/.test(t))).toBe(false);
   });
@@ -216,19 +212,19 @@ describe("an offline card", () => {
 
 describe("badges", () => {
   it("every documented public flag has a badge, with its name as the title", () => {
-    const { root } = card(user([], USERS.everyFlag));
+    const { root } = card(lanternOnline([], USERS.everyFlag));
     expect(flagsOn(root)).toEqual(BADGE_FLAGS);
     expect(BADGE_FLAGS).toHaveLength(15);
   });
 
   it.each(BADGE_FLAGS)("%s alone draws one badge", (flag) => {
-    const lantern = user([]);
+    const lantern = lanternOnline([]);
     lantern.metadata.flags = { human_readable: [flag], bitfield: 1 };
     expect(flagsOn(card(lantern).root)).toEqual([flag]);
   });
 
   it("internal, unknown and unnamed flags never break a card", () => {
-    const lantern = user([]);
+    const lantern = lanternOnline([]);
     lantern.metadata.flags = {
       human_readable: ["Spammer", "Quarantined", "MFASMS", "SomethingNew2027"],
       bitfield: 2 ** 52,
@@ -278,7 +274,7 @@ describe("hostile strings", () => {
       for (const line of texts(root)) expect([...line].length).toBeLessThanOrEqual(80);
     }
     // The no-activity texts come from the query: the same rules hold.
-    const { root } = card(user([]), {
+    const { root } = card(lanternOnline([]), {
       noActivityTitle: attack.slice(0, 64),
       noActivityMessage: attack.slice(0, 256),
     });
@@ -286,14 +282,14 @@ describe("hostile strings", () => {
   });
 
   it("markup characters reach the reader as the characters themselves", () => {
-    const { svg, root } = card(user([{ ...ACTIVITIES.gameWithAssets, name: "<b>&\"'</b>" }]));
+    const { svg, root } = card(lanternOnline([{ ...ACTIVITIES.gameWithAssets, name: "<b>&\"'</b>" }]));
     expect(texts(root)).toContain("<b>&\"'</b>");
     expect(svg).toContain("&lt;b&gt;&amp;&quot;&apos;&lt;/b&gt;");
   });
 });
 
 describe("parameters", () => {
-  const ada = user([ACTIVITIES.spotifyTwoArtists, ACTIVITIES.gameWithAssets]);
+  const ada = lanternOnline([ACTIVITIES.spotifyTwoArtists, ACTIVITIES.gameWithAssets]);
 
   it("theme and bg set the colours; bg alone picks the theme that reads on it", () => {
     expect(attr(background(card(ada).root), "fill")).toBe("#1e1f22");
@@ -336,9 +332,9 @@ describe("parameters", () => {
   });
 
   it("hideTimestamp hides elapsed time too, and hideLastSeen the last sighting", () => {
-    expect(texts(card(user([ACTIVITIES.gameWithAssets]), { hideTimestamp: "1" }).root).join()).not.toContain(
-      "elapsed",
-    );
+    expect(
+      texts(card(lanternOnline([ACTIVITIES.gameWithAssets]), { hideTimestamp: "1" }).root).join(),
+    ).not.toContain("elapsed");
     const linus = lanternUser(
       userState(USERS.linus, OFFLINE, { last_seen_at: FIXTURE_NOW - 1000 }),
       {},
@@ -351,9 +347,9 @@ describe("parameters", () => {
 
   it("noActivityTitle and noActivityMessage replace the defaults, the message wrapping", () => {
     const message = "A long message that needs more than one line of this card to be read in full by anyone.";
-    const lines = texts(card(user([]), { noActivityTitle: "Away", noActivityMessage: message }).root).slice(
-      -3,
-    );
+    const lines = texts(
+      card(lanternOnline([]), { noActivityTitle: "Away", noActivityMessage: message }).root,
+    ).slice(-3);
     expect(lines[0]).toBe("Away");
     expect(lines.slice(1).join(" ")).toBe(message);
   });

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { withCurrentTime } from "../../durable-objects/payloads/current-time.ts";
 import { lanternUser } from "../../durable-objects/payloads/lantern.ts";
 import { lanyardPresence } from "../../durable-objects/payloads/lanyard.ts";
-import type { DiscordProfile } from "../../schemas/ingest.ts";
 import type { LanternActivity, LanternCustomStatus } from "../../schemas/lantern.ts";
 import {
   ACTIVITIES,
   FIXTURE_NOW,
+  lanternOnline,
   MALFORMED_ACTIVITIES,
   OFFLINE,
   online,
@@ -14,10 +14,6 @@ import {
   USERS,
   userState,
 } from "../fixtures/discord-presences.ts";
-
-function shape(activities: unknown[], profile: DiscordProfile = USERS.ada, now = FIXTURE_NOW) {
-  return lanternUser(userState(profile, online(...activities)), {}, SHAPING, now);
-}
 
 function time(ms: number) {
   return { unix: Math.floor(ms / 1000), raw: new Date(ms).toISOString() };
@@ -61,7 +57,7 @@ describe("lanternUser metadata", () => {
       human_readable: ["VerifiedBot", "BotHTTPInteractions"],
     },
   ])("$user.username", ({ user, ...expected }) => {
-    const { metadata } = shape([], user);
+    const { metadata } = lanternOnline([], user);
     expect(metadata).toMatchObject({
       id: user.id,
       username: user.username,
@@ -77,7 +73,7 @@ describe("lanternUser metadata", () => {
   });
 
   it("names every flag bit, including those above bit 31, and skips a bit with no name", () => {
-    const { flags } = shape([], USERS.everyFlag).metadata;
+    const { flags } = lanternOnline([], USERS.everyFlag).metadata;
     expect(flags.bitfield).toBe(USERS.everyFlag.public_flags);
     expect(flags.human_readable).toEqual([
       "Staff",
@@ -208,18 +204,20 @@ describe("lanternUser Spotify", () => {
       },
     },
   ])("$name", ({ activity, expected }) => {
-    expect(shape([ACTIVITIES.customStatusNoEmoji, activity]).active_platforms.spotify).toEqual(expected);
+    expect(lanternOnline([ACTIVITIES.customStatusNoEmoji, activity]).active_platforms.spotify).toEqual(
+      expected,
+    );
   });
 
   it("an app that calls itself Spotify is an activity, not a track", () => {
-    const user = shape([ACTIVITIES.fakeSpotify]);
+    const user = lanternOnline([ACTIVITIES.fakeSpotify]);
     expect(user.active_platforms.spotify).toBeNull();
     expect(user.activities).toMatchObject([{ name: "Spotify", state: "Not a real artist" }]);
   });
 
   it("the position stays on the track when the clock is before its start or after its end", () => {
-    const before = shape([ACTIVITIES.spotifyTwoArtists], USERS.ada, twoArtists.start - 5_000);
-    const after = shape([ACTIVITIES.spotifyTwoArtists], USERS.ada, twoArtists.end + 3_600_000);
+    const before = lanternOnline([ACTIVITIES.spotifyTwoArtists], USERS.ada, twoArtists.start - 5_000);
+    const after = lanternOnline([ACTIVITIES.spotifyTwoArtists], USERS.ada, twoArtists.end + 3_600_000);
     expect(before.active_platforms.spotify?.time.current_human_readable).toBe("0:00");
     expect(after.active_platforms.spotify?.time.current_human_readable).toBe("4:08");
   });
@@ -382,11 +380,11 @@ describe("lanternUser activities", () => {
       },
     },
   ])("$name", ({ activity, expected }) => {
-    expect(shape([activity]).activities).toEqual([expected]);
+    expect(lanternOnline([activity]).activities).toEqual([expected]);
   });
 
   it("keeps Discord's order", () => {
-    const user = shape([
+    const user = lanternOnline([
       ACTIVITIES.customStatusUnicodeEmoji,
       ACTIVITIES.gameWithAssets,
       ACTIVITIES.spotifyTwoArtists,
@@ -400,7 +398,7 @@ describe("lanternUser activities", () => {
 });
 
 describe("lanternUser with malformed activities", () => {
-  const user = shape([...MALFORMED_ACTIVITIES, ACTIVITIES.gameWithAssets]);
+  const user = lanternOnline([...MALFORMED_ACTIVITIES, ACTIVITIES.gameWithAssets]);
   const byName = (name: string) => user.activities.filter((activity) => activity.name === name);
 
   it("drops entries that are not objects or lack a string name or a whole-number type", () => {
@@ -483,7 +481,7 @@ describe("lanternUser storage and server tag", () => {
     { user: USERS.linus, expected: null }, // has a tag but has switched it off
     { user: USERS.grace, expected: null }, // has none
   ])("server tag for $user.username", ({ user, expected }) => {
-    expect(shape([], user).server_tag).toEqual(expected);
+    expect(lanternOnline([], user).server_tag).toEqual(expected);
   });
 
   it("a profile not yet seen still shapes, from the user id", () => {
@@ -494,7 +492,7 @@ describe("lanternUser storage and server tag", () => {
 });
 
 describe("withCurrentTime", () => {
-  const built = shape([ACTIVITIES.spotifyTwoArtists, ACTIVITIES.gameWithAssets]);
+  const built = lanternOnline([ACTIVITIES.spotifyTwoArtists, ACTIVITIES.gameWithAssets]);
   const { start, end } = ACTIVITIES.spotifyTwoArtists.timestamps;
 
   it.each([
@@ -523,7 +521,7 @@ describe("withCurrentTime", () => {
   });
 
   it("returns a user who is not listening as is", () => {
-    const user = shape([ACTIVITIES.gameWithAssets]);
+    const user = lanternOnline([ACTIVITIES.gameWithAssets]);
     expect(withCurrentTime(user, FIXTURE_NOW + 60_000)).toBe(user);
   });
 });

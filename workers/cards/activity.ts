@@ -1,10 +1,12 @@
+import { isSpotify } from "../../durable-objects/payloads/spotify.ts";
 import type {
   LanternActivity,
   LanternCustomStatus,
-  LanternTime,
+  LanternSpotify,
   LanternUser,
 } from "../../schemas/lantern.ts";
 import { cleanText } from "./text.ts";
+import { millis } from "./time.ts";
 
 /**
  * What the card's activity section and status line show, picked from Lantern's user object and
@@ -31,8 +33,6 @@ export interface CardCustomStatus {
   emoji: { name: string; imageUrl: string | null } | null;
 }
 
-/** Discord's own Spotify integration; any other app may call itself "Spotify". */
-const SPOTIFY_ID = "spotify:1";
 const LABELS: Record<number, string> = { 0: "Playing", 1: "Streaming", 3: "Watching", 5: "Competing in" };
 
 const isCustomStatus = (activity: LanternActivity | LanternCustomStatus): activity is LanternCustomStatus =>
@@ -45,7 +45,8 @@ const isCustomStatus = (activity: LanternActivity | LanternCustomStatus): activi
 export function chooseActivity(user: LanternUser, options: { hideSpotify: boolean }): CardActivity | null {
   for (const activity of user.activities) {
     if (isCustomStatus(activity)) continue;
-    const spotify = activity.id === SPOTIFY_ID;
+    // Discord's own integration (payloads/spotify.ts); any other app may call itself "Spotify".
+    const spotify = isSpotify(activity);
     if (spotify && options.hideSpotify) continue;
     const shaped =
       spotify && user.active_platforms.spotify
@@ -58,9 +59,7 @@ export function chooseActivity(user: LanternUser, options: { hideSpotify: boolea
   return null;
 }
 
-type Spotify = NonNullable<LanternUser["active_platforms"]["spotify"]>;
-
-function spotifyActivity(activity: LanternActivity, track: Spotify): CardActivity {
+function spotifyActivity(activity: LanternActivity, track: LanternSpotify): CardActivity {
   const artists = Array.isArray(track.artist) ? track.artist.join(", ") : track.artist;
   return {
     kind: "listening",
@@ -103,12 +102,6 @@ function byAndOn(artist: string | null, album: string | null): string[] {
   const by = cleanText(artist);
   const on = cleanText(album);
   return [by && `by ${by}`, on && `on ${on}`].filter(Boolean);
-}
-
-function millis(time: LanternTime | null): number | null {
-  if (!time) return null;
-  const ms = Date.parse(time.raw);
-  return Number.isFinite(ms) ? ms : null;
 }
 
 export function customStatusOf(user: LanternUser): CardCustomStatus | null {

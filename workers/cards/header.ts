@@ -8,7 +8,7 @@ import { AVATAR, FONTS, HEADER_HEIGHT, HEADER_TEXT, STATUS_DOT } from "./layout.
 import type { CardOptions } from "./options.ts";
 import { cleanText, fitText, textWidth } from "./text.ts";
 import { type Palette, STATUS_COLOURS } from "./theme.ts";
-import { lastSeen } from "./time.ts";
+import { lastSeen, millis } from "./time.ts";
 import { el, join, type Markup, text } from "./xml.ts";
 
 /**
@@ -42,9 +42,10 @@ export function renderHeader(
   palette: Palette,
   now: number,
 ): Section {
+  const name = displayName(user, options);
   const lines = [
-    nameLine(user, options, palette),
-    pillsLine(user, options, images, palette),
+    nameLine(name, palette),
+    pillsLine(user, name, options, images, palette),
     options.hideBadges ? null : badgesLine(user),
     statusLine(user, options, images, palette, now),
   ].filter((line): line is Line => line !== null);
@@ -61,7 +62,7 @@ export function renderHeader(
       columnClip("header-text", HEADER_TEXT.x, 0, HEADER_TEXT.right, HEADER_HEIGHT),
     ],
     body: join([
-      avatar(images.avatar, palette, displayName(user, options)),
+      avatar(images.avatar, palette, name),
       options.hideStatus ? null : statusDot(user, palette),
       el("g", { "clip-path": "url(#header-text)" }, ...drawn),
     ]),
@@ -139,12 +140,12 @@ function statusDot(user: LanternUser, palette: Palette): Markup {
   );
 }
 
-function nameLine(user: LanternUser, options: CardOptions, palette: Palette): Line {
-  const name = fitText(displayName(user, options), TEXT_WIDTH, FONTS.name);
+function nameLine(name: string, palette: Palette): Line {
+  const shown = fitText(name, TEXT_WIDTH, FONTS.name);
   return {
     height: 30,
     draw: (middle) =>
-      textAt(HEADER_TEXT.x, baselineBelow(middle, FONTS.name.size), name, FONTS.name, palette.text),
+      textAt(HEADER_TEXT.x, baselineBelow(middle, FONTS.name.size), shown, FONTS.name, palette.text),
   };
 }
 
@@ -155,6 +156,7 @@ function nameLine(user: LanternUser, options: CardOptions, palette: Palette): Li
  */
 function pillsLine(
   user: LanternUser,
+  name: string,
   options: CardOptions,
   images: CardImages,
   palette: Palette,
@@ -164,7 +166,7 @@ function pillsLine(
   const tag = options.hideServerTag ? "" : cleanText(user.server_tag?.name, 8);
   if (tag) pills.push(pill(tag, images.serverTag, palette.placeholder, palette.text));
   const handleText = handle(user);
-  const showHandle = handleText !== displayName(user, options);
+  const showHandle = handleText !== name;
   if (!pills.length && !showHandle) return null;
   return {
     height: 22,
@@ -287,8 +289,8 @@ function statusLine(
         ]),
     };
   }
-  const seen = user.last_seen_at ? Date.parse(user.last_seen_at.raw) : Number.NaN;
-  if (user.status !== "offline" || options.hideLastSeen || !Number.isFinite(seen)) return null;
+  const seen = millis(user.last_seen_at);
+  if (user.status !== "offline" || options.hideLastSeen || seen === null) return null;
   return {
     height: 22,
     draw: (middle) =>

@@ -1,3 +1,4 @@
+import { TtlCache } from "../ttl-cache.ts";
 import { imageDataUri } from "./mime.ts";
 
 /**
@@ -8,8 +9,8 @@ import { imageDataUri } from "./mime.ts";
  * the card then draws a placeholder.
  *
  * The cache holds the finished data URI rather than the bytes, so a hit costs no base64 encoding.
- * Its keys live under the Worker's own origin (like the edge cache's), since the Cache API files
- * entries under the zone that stores them.
+ * Its keys live under the Worker's own origin (ttl-cache.ts, like the edge cache's), since the
+ * Cache API files entries under the zone that stores them.
  */
 
 export interface ImageLoaderOptions {
@@ -33,6 +34,7 @@ const IMAGE_TTL_SECONDS = 86_400;
 /** A miss may be a CDN hiccup: retry it soon, but not on every view. */
 const FAILURE_TTL_SECONDS = 60;
 const FAILED = "x-porchlight-image-failed";
+const PREFIX = "__card-images";
 
 export interface LoadStats {
   fetched: number;
@@ -47,7 +49,12 @@ export async function loadImages(
 ): Promise<{ images: Map<string, string>; stats: LoadStats }> {
   const unique = [...new Set(urls.filter((url): url is string => url !== null))];
   const stats: LoadStats = { fetched: 0, cached: 0, failed: 0 };
-  const loaded = await Promise.all(unique.map((url) => loadOne(url, options, stats)));
+  // One key space, two lifetimes: an image is kept a day, a failure a minute.
+  const cache = options.cache && {
+    images: new TtlCache(options.cache, options.origin, PREFIX, IMAGE_TTL_SECONDS),
+    failures: new TtlCache(options.cache, options.origin, PREFIX, FAILURE_TTL_SECONDS),
+  };
+  const loaded = await Promise.all(unique.map((url) => loadOne(url, options, cache, stats)));
   const images = new Map<string, string>();
   unique.forEach((url, i) => {
     const uri = loaded[i];
@@ -57,23 +64,26 @@ export async function loadImages(
   return { images, stats };
 }
 
-async function loadOne(url: string, options: ImageLoaderOptions, stats: LoadStats): Promise<string | null> {
+async function loadOne(
+  url: string,
+  options: ImageLoaderOptions,
+  cache: { images: TtlCache; failures: TtlCache } | null,
+  stats: LoadStats,
+): Promise<string | null> {
   if (!options.allowed(url)) return null;
-  const key = `${options.origin}/__card-images/${encodeURIComponent(url)}`;
-  const hit = await options.cache?.match(key);
+  const key = encodeURIComponent(url);
+  const hit = await cache?.images.match(key);
   if (hit) {
     stats.cached++;
     return hit.headers.has(FAILED) ? null : hit.text();
   }
   stats.fetched++;
   const uri = await fetchImage(url, options).catch(() => null);
-  if (options.cache) {
-    const response = uri
-      ? new Response(uri, { headers: { "cache-control": `public, max-age=${IMAGE_TTL_SECONDS}` } })
-      : new Response("", {
-          headers: { "cache-control": `public, max-age=${FAILURE_TTL_SECONDS}`, [FAILED]: "1" },
-        });
-    const put = options.cache.put(key, response).catch(() => undefined);
+  if (cache) {
+    const stored = uri
+      ? cache.images.put(key, uri, { headers: {} })
+      : cache.failures.put(key, "", { headers: { [FAILED]: "1" } });
+    const put = stored.catch(() => undefined);
     if (options.defer) options.defer(put);
     else await put;
   }

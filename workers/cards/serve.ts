@@ -8,7 +8,7 @@ import { renderErrorCard } from "./error-card.ts";
 import { IMAGE_TIMEOUT_MS, type LoadStats, loadImages, MAX_IMAGE_BYTES } from "./image-loader.ts";
 import { type CardImages, cardImageUrls, isAllowedImageUrl } from "./images.ts";
 import { cardHeight } from "./layout.ts";
-import { cardOptions, optionsKey } from "./options.ts";
+import { type CardOptions, cardOptions, optionsKey } from "./options.ts";
 import { renderCard } from "./render.ts";
 
 /**
@@ -36,17 +36,18 @@ export async function serveCard(c: Ctx, userId: string, query: CardQuery): Promi
     return cardResponse(c, { svg, etag: await cardEtag(svg) }, 404, { cache: read.cache });
   }
 
+  // With a TTL of 0 the cache finds and stores nothing (ttl-cache.ts), and images are not cached.
   const ttl = cacheTtlSeconds(c.env);
-  const cache = ttl > 0 ? new CardCache(caches.default, c.req.url, ttl) : null;
-  const key = await cache?.keyFor(userId, read.etag ?? "unversioned", optionsKey(options));
-  const hit = key ? await cache!.get(key) : null;
+  const cache = new CardCache(caches.default, c.req.url, ttl);
+  const key = await cache.keyFor(userId, read.etag ?? "unversioned", optionsKey(options));
+  const hit = await cache.get(key);
   if (hit) return cardResponse(c, hit, 200, { cache: "hit" });
 
   const user = JSON.parse(read.body) as LanternUser;
-  const { images, stats } = await inlineImages(c, user, options);
+  const { images, stats } = await inlineImages(c, user, options, ttl > 0 ? caches.default : null);
   const svg = renderCard(user, options, images, Date.now());
   const card = { svg, etag: await cardEtag(svg) };
-  if (key) c.executionCtx.waitUntil(cache!.put(key, card));
+  c.executionCtx.waitUntil(cache.put(key, card));
   return cardResponse(c, card, 200, { cache: "miss", images: stats });
 }
 
@@ -59,13 +60,14 @@ export async function badCardRequest(c: Ctx, message: string): Promise<Response>
 async function inlineImages(
   c: Ctx,
   user: LanternUser,
-  options: ReturnType<typeof cardOptions>,
+  options: CardOptions,
+  imageCache: Cache | null,
 ): Promise<{ images: CardImages; stats: LoadStats }> {
   const shaping = shapingOptions(c.env);
   const urls = cardImageUrls(user, options, shaping);
   const { images, stats } = await loadImages(Object.values(urls), {
     fetch: (input, init) => fetch(input, init),
-    cache: cacheTtlSeconds(c.env) > 0 ? caches.default : null,
+    cache: imageCache,
     origin: new URL(c.req.url).origin,
     allowed: (url) => isAllowedImageUrl(url, shaping),
     timeoutMs: IMAGE_TIMEOUT_MS,

@@ -51,5 +51,3 @@ export const STATUS_COLOURS = {
   offline: "#80848e",
   streaming: "#593695",
 } as const;
-
-export const SPOTIFY_GREEN = "#1db954";

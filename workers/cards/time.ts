@@ -1,22 +1,24 @@
+import { humanDuration } from "../../durable-objects/payloads/time.ts";
+import type { LanternTime } from "../../schemas/lantern.ts";
+
 /**
  * The card's clock-dependent text, computed for the `now` it is rendered at: elapsed and remaining
  * times, the listening position, "last seen". Pure, and in UTC, so a card does not depend on the
  * Worker's time zone (Lantern's "mm:ss" wrapped hourly and followed the server's zone, its bug 9).
+ * Durations are written as the payloads write them (durable-objects/payloads/time.ts humanDuration).
  */
 
-/** "m:ss" below an hour, "h:mm:ss" from it; negative spans count as zero. */
-export function clock(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, "0");
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+/** A Lantern time as milliseconds since the epoch; null when absent or unparseable. */
+export function millis(time: LanternTime | null): number | null {
+  if (!time) return null;
+  const ms = Date.parse(time.raw);
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /** "12:34 elapsed" from a start, or "4:56 left" for a countdown with only an end; null without either. */
 export function activityTime(start: number | null, end: number | null, now: number): string | null {
-  if (start !== null) return `${clock(now - start)} elapsed`;
-  if (end !== null) return `${clock(end - now)} left`;
+  if (start !== null) return `${humanDuration(now - start)} elapsed`;
+  if (end !== null) return `${humanDuration(end - now)} left`;
   return null;
 }
 
@@ -32,7 +34,7 @@ export function playback(start: number, end: number, now: number): Playback | nu
   const length = end - start;
   if (!(length > 0)) return null;
   const elapsed = Math.min(Math.max(now - start, 0), length);
-  return { position: clock(elapsed), length: clock(length), fraction: elapsed / length };
+  return { position: humanDuration(elapsed), length: humanDuration(length), fraction: elapsed / length };
 }
 
 const UNITS: readonly (readonly [name: string, ms: number])[] = [
