@@ -12,6 +12,14 @@ import type { Env } from "../workers/env.ts";
  *
  * It also lists the socket hubs with a socket subscribed to All: such a hub hears every user's
  * changes, so ingest asks for this list once per batch instead of every user object keeping it.
+ *
+ * It is the gate in front of the user objects: a read or a subscription asks it which of the ids
+ * it names are monitored before any user object is addressed, because addressing an object, even
+ * to read nothing, creates its storage. So a stranger's made-up ids cost one indexed look-up here
+ * and create nothing anywhere.
+ *
+ * And it keeps which monitored guilds each member is in, so a runner that restarts without its
+ * registry can reconcile a guild's complete member list against what the Worker still holds.
  */
 export class MonitoredUsers extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -20,6 +28,42 @@ export class MonitoredUsers extends DurableObject<Env> {
       "CREATE TABLE IF NOT EXISTS membership (user_id TEXT PRIMARY KEY, monitored INTEGER NOT NULL, version INTEGER NOT NULL)",
     );
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS all_hubs (hub TEXT PRIMARY KEY)");
+    // Rows only for monitored users: a leave deletes the user's rows.
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS member_guilds (guild_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (guild_id, user_id)) WITHOUT ROWID",
+    );
+    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS member_guilds_by_user ON member_guilds (user_id)");
+  }
+
+  /** The ids among these that are monitored now. One bound parameter: SQLite here allows 100. */
+  monitoredAmong(userIds: string[]): string[] {
+    if (userIds.length === 0) return [];
+    return this.ctx.storage.sql
+      .exec<{ user_id: string }>(
+        "SELECT user_id FROM membership WHERE monitored = 1 AND user_id IN (SELECT value FROM json_each(?))",
+        JSON.stringify(userIds),
+      )
+      .toArray()
+      .map((row) => row.user_id);
+  }
+
+  /** A page of the users held as monitored members of a guild, in id order (text order). */
+  guildMembers(
+    guildId: string,
+    after: string | undefined,
+    limit: number,
+  ): { user_ids: string[]; next: string | null } {
+    const rows = this.ctx.storage.sql
+      .exec<{ user_id: string }>(
+        "SELECT user_id FROM member_guilds WHERE guild_id = ? AND user_id > ? ORDER BY user_id LIMIT ?",
+        guildId,
+        after ?? "",
+        limit + 1,
+      )
+      .toArray()
+      .map((row) => row.user_id);
+    const page = rows.slice(0, limit);
+    return { user_ids: page, next: rows.length > limit ? (page.at(-1) ?? null) : null };
   }
 
   /** A hub's socket subscribed to All; returns every monitored user, for its INIT_ACK. */
@@ -40,15 +84,29 @@ export class MonitoredUsers extends DurableObject<Env> {
       .map((row) => row.hub);
   }
 
-  setMonitored(userId: string, monitored: boolean, version: number): void {
-    this.ctx.storage.sql.exec(
-      `INSERT INTO membership (user_id, monitored, version) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET monitored = excluded.monitored, version = excluded.version
-       WHERE excluded.version > membership.version`,
-      userId,
-      monitored ? 1 : 0,
-      version,
-    );
+  /**
+   * Records a user's membership at a version; an older report than the one recorded changes
+   * nothing. `guildIds` undefined: the runner did not say, so the guilds recorded stay as they are
+   * (all of them go on a leave).
+   */
+  setMonitored(userId: string, monitored: boolean, version: number, guildIds?: string[]): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      const written = sql.exec(
+        `INSERT INTO membership (user_id, monitored, version) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET monitored = excluded.monitored, version = excluded.version
+         WHERE excluded.version > membership.version`,
+        userId,
+        monitored ? 1 : 0,
+        version,
+      ).rowsWritten;
+      if (written === 0 || (monitored && guildIds === undefined)) return;
+      sql.exec("DELETE FROM member_guilds WHERE user_id = ?", userId);
+      if (!monitored) return;
+      for (const guildId of new Set(guildIds)) {
+        sql.exec("INSERT INTO member_guilds (guild_id, user_id) VALUES (?, ?)", guildId, userId);
+      }
+    });
   }
 
   count(): number {

@@ -14,6 +14,8 @@ import { Snowflake } from "./snowflake.ts";
 /** Limits of one batch; the Worker refuses anything larger with 413. */
 export const INGEST_LIMITS = {
   maxDeltas: 500,
+  /** Monitored guilds one membership facet may name (a bot monitors a handful, not hundreds). */
+  maxGuildsPerMember: 100,
   maxBodyBytes: 4 * 1024 * 1024,
   maxActivities: 32,
 } as const;
@@ -80,7 +82,15 @@ export const UserDelta = z.object({
   user: DiscordProfile.optional(),
   /** Joined a monitored guild (joined_at of the earliest), or null once in none of them. */
   membership: z
-    .object({ joined_at: z.iso.datetime({ offset: true }) })
+    .object({
+      joined_at: z.iso.datetime({ offset: true }),
+      /**
+       * The monitored guilds the runner knows the user is in. The Worker records them, so that a
+       * runner that restarts with nothing can ask which members it holds for a guild and send a
+       * leave for each one a complete member list lacks (see GuildMembersPage).
+       */
+      guild_ids: z.array(Snowflake).max(INGEST_LIMITS.maxGuildsPerMember).optional(),
+    })
     .nullable()
     .optional(),
   presence: Presence.optional(),
@@ -95,6 +105,34 @@ export const IngestBatch = z.object({
 });
 export type IngestBatch = z.output<typeof IngestBatch>;
 export type IngestBatchInput = z.input<typeof IngestBatch>;
+
+/** Limits of a GuildMembersPage request. */
+export const GUILD_MEMBERS_PAGE = { defaultLimit: 1000, maxLimit: 1000 } as const;
+
+export const GuildMembersQuery = z.object({
+  /** Only ids above this one: pass the previous page's `next`. */
+  after: Snowflake.optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(GUILD_MEMBERS_PAGE.maxLimit)
+    .default(GUILD_MEMBERS_PAGE.defaultLimit),
+});
+export type GuildMembersQuery = z.output<typeof GuildMembersQuery>;
+
+/**
+ * GET /ingest/guilds/:guild_id/members: the users the Worker holds as monitored members of a guild,
+ * ascending by id, a page at a time. The runner reconciles its complete member list against it.
+ */
+export const GuildMembersPage = z
+  .object({
+    user_ids: z.array(Snowflake),
+    /** The `after` of the next page; null on the last one. */
+    next: Snowflake.nullable(),
+  })
+  .meta({ id: "GuildMembersPage" });
+export type GuildMembersPage = z.output<typeof GuildMembersPage>;
 
 export const IngestResult = z.object({
   batch_id: z.string(),

@@ -17,6 +17,11 @@ export const UserState = z.object({
   monitored: z.boolean(),
   /** When they joined the monitored guild (ISO 8601): Lantern's monitoring_since. */
   monitoring_since: z.string().nullable(),
+  /**
+   * The monitored guilds the runner last said they are in; empty once they left. Absent in a state
+   * saved by a runner that did not send them, and then unknown rather than none.
+   */
+  guild_ids: z.array(Snowflake).optional(),
   presence: Presence,
   /** When they were last seen going offline (ms since epoch); null while online or never seen. */
   last_seen_at: z.int().nullable(),

@@ -119,6 +119,7 @@ export class UserPresence extends DurableObject<Env> {
     if (deltas.length === 0) return result;
     let state = this.#state ?? emptyState(deltas[0]!.user_id);
     let monitoredChanged = false;
+    let guildsChanged = false;
     for (const delta of deltas) {
       const outcome = applyDelta(state, delta, Date.now());
       if (outcome.kind === "stale") {
@@ -129,6 +130,7 @@ export class UserPresence extends DurableObject<Env> {
       state = outcome.state;
       result.changed ||= outcome.visibleChanged;
       monitoredChanged ||= outcome.monitoredChanged;
+      guildsChanged ||= outcome.guildsChanged;
     }
     if (result.applied === 0) return result;
     // Written before anything is answered: output gates hold the reply until the write is durable.
@@ -144,11 +146,12 @@ export class UserPresence extends DurableObject<Env> {
         result.watchers,
       );
     }
-    if (joinedOrLeft) {
+    if (joinedOrLeft || guildsChanged) {
       await this.env.MONITORED_USERS.getByName("all").setMonitored(
         state.user_id,
         state.monitored,
         state.version,
+        state.guild_ids,
       );
     }
     return result;

@@ -22,7 +22,14 @@ export function emptyState(userId: string): UserState {
 
 export type ApplyOutcome =
   | { kind: "stale" }
-  | { kind: "applied"; state: UserState; monitoredChanged: boolean; visibleChanged: boolean };
+  | {
+      kind: "applied";
+      state: UserState;
+      monitoredChanged: boolean;
+      /** The monitored guilds changed: the directory's record of who is in which guild is out of date. */
+      guildsChanged: boolean;
+      visibleChanged: boolean;
+    };
 
 /**
  * Applies a delta if it is newer than the state. `now` stamps last_seen_at when the user goes
@@ -37,6 +44,8 @@ export function applyDelta(state: UserState, delta: UserDelta, now: number): App
     next.monitored = delta.membership !== null;
     // Data is kept when a user leaves (they may come back); monitoring_since restarts on rejoin.
     if (delta.membership) next.monitoring_since = delta.membership.joined_at;
+    if (delta.membership === null) next.guild_ids = [];
+    else if (delta.membership.guild_ids) next.guild_ids = [...delta.membership.guild_ids].sort();
   }
   // Once a user has left every monitored guild we no longer see their presence, and Discord sends
   // none for a member who rejoins offline: forget it on leave rather than show it forever.
@@ -55,6 +64,7 @@ export function applyDelta(state: UserState, delta: UserDelta, now: number): App
     kind: "applied",
     state: next,
     monitoredChanged,
+    guildsChanged: String(next.guild_ids) !== String(state.guild_ids),
     // Only the version moved (a replayed delta with equal content): nobody needs to hear about it.
     visibleChanged: monitoredChanged || !sameVisibleState(state, next),
   };

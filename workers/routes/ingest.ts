@@ -2,8 +2,16 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApplyResult } from "../../durable-objects/user-presence/index.ts";
 import { GatewaySessions } from "../../schemas/gateway-sessions.ts";
-import { INGEST_LIMITS, IngestBatch, IngestResult, type UserDelta } from "../../schemas/ingest.ts";
+import {
+  GuildMembersPage,
+  GuildMembersQuery,
+  INGEST_LIMITS,
+  IngestBatch,
+  IngestResult,
+  type UserDelta,
+} from "../../schemas/ingest.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
+import { Snowflake } from "../../schemas/snowflake.ts";
 import { EdgeCache } from "../edge-cache.ts";
 import { cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH, socketHubCount } from "../env.ts";
 import { announceChanges } from "../hub-fanout.ts";
@@ -60,12 +68,15 @@ function parseJson(c: Ctx, body: string, schema: z.ZodType) {
   } catch {
     return { response: c.json({ error: "body is not JSON" }, 400) };
   }
+  return validate(c, schema, value, "body");
+}
+
+/** A 400 naming the first field that fails, or the parsed value. */
+function validate(c: Ctx, schema: z.ZodType, value: unknown, what: "body" | "query") {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { response: c.json({ error: `${issue?.path.join(".") || "body"}: ${issue?.message}` }, 400) };
-  }
-  return { data: parsed.data };
+  if (parsed.success) return { data: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { response: c.json({ error: `${issue?.path.join(".") || what}: ${issue?.message}` }, 400) };
 }
 
 async function applyDeltas(env: Env, userId: string, deltas: UserDelta[]): Promise<ApplyResult> {
@@ -154,6 +165,19 @@ const socketStats = createRoute({
   },
 });
 
+const guildMembers = createRoute({
+  method: "get",
+  path: "/ingest/guilds/{guild_id}/members",
+  tags: ["Internal"],
+  summary: "The users held as monitored members of a guild (the runner reconciles against it)",
+  request: { headers: signedHeaders, params: z.object({ guild_id: Snowflake }), query: GuildMembersQuery },
+  responses: {
+    200: { description: "One page.", content: { "application/json": { schema: GuildMembersPage } } },
+    400: { description: "Bad guild id or query.", content: { "application/json": { schema: IngestError } } },
+    401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
+  },
+});
+
 export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
   // Validation is done by hand below (signature first, then the body), so the routes are declared
   // for the docs and their handlers read the raw body.
@@ -161,6 +185,7 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
   app.openAPIRegistry.registerPath(sessionsGet);
   app.openAPIRegistry.registerPath(sessionsPut);
   app.openAPIRegistry.registerPath(socketStats);
+  app.openAPIRegistry.registerPath(guildMembers);
 
   app.post("/ingest", async (c) => {
     const auth = await authenticate(c);
@@ -202,6 +227,18 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
       names.map(async (hub) => ({ hub, ...(await c.env.SOCKET_HUB.getByName(hub).stats()) })),
     );
     return c.json({ hubs });
+  });
+
+  app.get("/ingest/guilds/:guild_id/members", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const guildId = Snowflake.safeParse(c.req.param("guild_id"));
+    if (!guildId.success) return c.json({ error: "guild_id: must be a Discord id" }, 400);
+    const query = validate(c, GuildMembersQuery, c.req.query(), "query");
+    if ("response" in query) return query.response;
+    const { after, limit } = query.data as GuildMembersQuery;
+    const page = await c.env.MONITORED_USERS.getByName("all").guildMembers(guildId.data, after, limit);
+    return c.json(page satisfies GuildMembersPage);
   });
 
   app.get("/ingest/sessions", async (c) => {
