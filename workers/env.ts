@@ -1,4 +1,5 @@
 import type { GatewaySessions } from "../durable-objects/gateway-sessions.ts";
+import type { InteractionIds } from "../durable-objects/interaction-ids.ts";
 import type { MonitoredUsers } from "../durable-objects/monitored-users.ts";
 import type { SocketHub } from "../durable-objects/socket-hub/index.ts";
 import {
@@ -18,6 +19,8 @@ export interface Env {
   GATEWAY_SESSIONS: DurableObjectNamespace<GatewaySessions>;
   SOCKET_HUB: DurableObjectNamespace<SocketHub>;
   TOKEN_DIRECTORY: DurableObjectNamespace<TokenDirectory>;
+  /** Interaction ids the bot has accepted, so a replayed delivery is refused. */
+  INTERACTION_IDS: DurableObjectNamespace<InteractionIds>;
   /** Shared with the gateway runner; signs /ingest. A secret: never in wrangler.toml. */
   INGEST_SECRET?: string;
   /** How long a REST read may be served from the edge cache, in seconds. */

@@ -1,7 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Interaction } from "../../schemas/interactions.ts";
+import { Snowflake } from "../../schemas/snowflake.ts";
 import { perform } from "../bot/handlers.ts";
+import { interactionIdShard, rememberUntil } from "../bot/replay.ts";
 import { pong } from "../bot/replies.ts";
 import { routeInteraction } from "../bot/router.ts";
 import { isPublicKey, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyInteraction } from "../bot/signature.ts";
@@ -48,7 +50,7 @@ const route = createRoute({
       content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
     },
     400: refusal("Signed, but not an interaction this bot handles."),
-    401: refusal("Missing, malformed, stale or wrong signature."),
+    401: refusal("Missing, malformed, stale or wrong signature, or an interaction already received."),
     413: refusal("Body too large."),
     503: refusal("DISCORD_PUBLIC_KEY is not configured."),
   },
@@ -57,13 +59,23 @@ const route = createRoute({
 const notConfigured = (c: Ctx, problem: string) =>
   c.json({ error: `interactions are not configured: DISCORD_PUBLIC_KEY ${problem}` }, 503);
 
-function parse(body: string): Interaction | null {
+/** Discord gives every interaction an id; replay protection keys on it. */
+const SignedInteraction = Interaction.extend({ id: Snowflake.optional() });
+type SignedInteraction = z.output<typeof SignedInteraction>;
+
+function parse(body: string): SignedInteraction | null {
   try {
-    const parsed = Interaction.safeParse(JSON.parse(body));
+    const parsed = SignedInteraction.safeParse(JSON.parse(body));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
+}
+
+/** Whether this is the first delivery of the interaction inside its signature window. */
+async function claimOnce(env: Env, id: string, timestampSeconds: number): Promise<boolean> {
+  const shard = env.INTERACTION_IDS.getByName(await interactionIdShard(id));
+  return shard.claim(id, rememberUntil(timestampSeconds));
 }
 
 export function registerInteractions(app: OpenAPIHono<{ Bindings: Env }>) {
@@ -87,8 +99,13 @@ export function registerInteractions(app: OpenAPIHono<{ Bindings: Env }>) {
     const interaction = parse(body);
     if (!interaction) return c.json({ error: "the body is not an interaction" }, 400);
     const routed = routeInteraction(interaction);
-    if (routed.kind === "pong") return c.json(pong());
     if (routed.kind === "refuse") return c.json({ error: routed.reason }, 400);
+    if (!interaction.id) return c.json({ error: "the interaction has no id" }, 400);
+    // Only now, signed and about to act: an unsigned request must never reach (and create) storage.
+    const timestamp = Number(c.req.header(TIMESTAMP_HEADER));
+    if (!(await claimOnce(c.env, interaction.id, timestamp)))
+      return c.json({ error: "interaction already received", reason: "replayed" }, 401);
+    if (routed.kind === "pong") return c.json(pong());
     return c.json(await perform(c, routed.userId, routed.action));
   });
 }
