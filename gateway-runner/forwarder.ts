@@ -3,7 +3,7 @@ import { INGEST_LIMITS, type IngestBatchInput, type UserDeltaInput } from "../sc
 import { type BackoffPolicy, backoffDelay, retryAfterMs } from "./backoff.ts";
 import { Coalescer, type PendingDelta, type UserUpdate } from "./coalescer.ts";
 import { describeError, type Logger } from "./log.ts";
-import type { BatchFailure, RunnerMetrics } from "./metrics.ts";
+import { type BatchFailure, CONFIGURATION_FAULTS, type RunnerMetrics } from "./metrics.ts";
 import type { SequenceHold } from "./sequence-tracker.ts";
 import { signedFetch } from "./signed-fetch.ts";
 import { VersionClock } from "./version-clock.ts";
@@ -13,23 +13,70 @@ import { VersionClock } from "./version-clock.ts";
  * INGEST_LIMITS.maxDeltas, one batch in flight at a time (which is what keeps each user's deltas in
  * order). Events wait at most one flush window before their batch leaves.
  *
- * What the Worker answers decides what happens to a batch:
+ * What the Worker answers decides what happens to a batch (classifyIngestStatus):
  * - 2xx: delivered; the gateway sequences it held are released for the checkpoint.
- * - no answer, 5xx, 429: the Worker is away or busy. The deltas go back into the buffer, under
+ * - no answer, 5xx, 408, 429: the Worker is away or busy. The deltas go back into the buffer, under
  *   anything newer for the same users, and the batch is retried with exponential backoff and
- *   jitter (429's Retry-After honoured). Nothing is lost however long this lasts, and the buffer
- *   never holds more than one delta per user.
- * - any other 4xx (401 bad signature, 400 invalid, 413 too large): retrying cannot help, since the
- *   runner's configuration or code is wrong. The batch is logged as an error, counted
- *   (batches_failed_total{reason="rejected"}) and dropped, so one bad batch cannot stall the rest.
+ *   jitter (429's Retry-After honoured).
+ * - 401, 403, and any status a Worker's ingest route never gives (3xx, 404, 405...): the runner's
+ *   configuration is wrong (INGEST_SECRET, INGEST_URL). Fixing it, on either side, must lose
+ *   nothing, so the deltas are kept exactly as for an outage, their sequences held, and the batch
+ *   retried every RETRY_CAP_MS or so; /health is 503 until a batch is accepted.
+ * - 400, 413: the Worker says the batch itself is malformed, which no retry changes. It is logged,
+ *   counted and dropped (its sequences released), so one bad batch cannot stall the rest.
+ * Whatever the answer, the buffer never holds more than one delta per user.
  */
 
-export type IngestVerdict = "ok" | "retry" | "drop";
+/** ok: delivered; retry: transient; hold: a configuration fault, kept; drop: malformed, given up. */
+export type IngestVerdict = "ok" | "retry" | "hold" | "drop";
 
-export function classifyIngestStatus(status: number): IngestVerdict {
-  if (status >= 200 && status < 300) return "ok";
-  if (status === 429 || status >= 500) return "retry";
-  return "drop";
+export type IngestClassification =
+  | { verdict: "ok" }
+  | { verdict: Exclude<IngestVerdict, "ok">; reason: BatchFailure };
+
+export function classifyIngestStatus(status: number): IngestClassification {
+  if (status >= 200 && status < 300) return { verdict: "ok" };
+  if (status === 429) return { verdict: "retry", reason: "rate_limited" };
+  if (status >= 500 || status === 408) return { verdict: "retry", reason: "server_error" };
+  if (status === 400) return { verdict: "drop", reason: "rejected" };
+  if (status === 413) return { verdict: "drop", reason: "too_large" };
+  if (status === 401 || status === 403) return { verdict: "hold", reason: "unauthorized" };
+  return { verdict: "hold", reason: "misconfigured" };
+}
+
+/**
+ * How long to wait before sending again. A configuration fault is not cured by waiting, so asking
+ * more often than the cap only adds load on a Worker that refuses anyway; asking at the cap still
+ * notices a fixed configuration within RETRY_CAP_MS.
+ */
+export function retryDelayMs(
+  verdict: "retry" | "hold",
+  attempt: number,
+  policy: BackoffPolicy,
+  retryAfter: number | null,
+  random: () => number = Math.random,
+): number {
+  const exponential = backoffDelay(verdict === "hold" ? Number.MAX_SAFE_INTEGER : attempt, policy, random);
+  return Math.max(exponential, retryAfter ?? 0);
+}
+
+/** How the last batch fared: what /health reports. */
+export interface LastForward {
+  verdict: IngestVerdict;
+  reason?: BatchFailure;
+  at: number;
+  detail?: string;
+  /** Deltas in that batch. */
+  deltas: number;
+}
+
+export interface ForwardState {
+  /** Distinct users with a delta not yet acknowledged, waiting or in flight. */
+  bufferedUsers: number;
+  /** null before the first batch. */
+  last: LastForward | null;
+  /** Given up on since the process started (400, 413, or one delta over the byte limit). */
+  dropped: { batches: number; deltas: number };
 }
 
 export interface ForwarderOptions {
@@ -47,9 +94,15 @@ export interface ForwarderOptions {
   clock?: VersionClock;
 }
 
+/** What to check, in the log line of a batch kept for a configuration fault. */
+const FAULT_HINTS: Partial<Record<BatchFailure, string>> = {
+  unauthorized: "check that INGEST_SECRET is the Worker's, and the clock",
+  misconfigured: "check INGEST_URL",
+};
+
 type Outcome =
   | { verdict: "ok" }
-  | { verdict: "retry"; reason: BatchFailure; detail: string; retryAfterMs: number | null }
+  | { verdict: "retry" | "hold"; reason: BatchFailure; detail: string; retryAfterMs: number | null }
   | { verdict: "drop"; reason: BatchFailure; detail: string };
 
 export class Forwarder {
@@ -64,7 +117,8 @@ export class Forwarder {
   #failures = 0;
   #draining = false;
   #stopped = false;
-  #lastForward: { ok: boolean; at: number; detail?: string } | null = null;
+  #last: LastForward | null = null;
+  #dropped = { batches: 0, deltas: 0 };
   #emptyWaiters: (() => void)[] = [];
 
   constructor(options: ForwarderOptions) {
@@ -90,9 +144,8 @@ export class Forwarder {
     return this.#buffer.size + inFlightOnly;
   }
 
-  /** How the last batch fared (null before the first): what /health reports. */
-  get lastForward(): { ok: boolean; at: number; detail?: string } | null {
-    return this.#lastForward;
+  get state(): ForwardState {
+    return { bufferedUsers: this.bufferedUsers, last: this.#last, dropped: { ...this.#dropped } };
   }
 
   /**
@@ -183,19 +236,16 @@ export class Forwarder {
     }
     const text = await response.text().catch(() => "");
     const detail = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
-    switch (classifyIngestStatus(response.status)) {
-      case "ok":
-        return { verdict: "ok" };
-      case "retry":
-        return {
-          verdict: "retry",
-          reason: response.status === 429 ? "rate_limited" : "server_error",
-          detail,
-          retryAfterMs: retryAfterMs(response.headers.get("retry-after"), this.#options.backoff.capMs),
-        };
-      default:
-        return { verdict: "drop", reason: "rejected", detail };
-    }
+    const classified = classifyIngestStatus(response.status);
+    if (classified.verdict === "ok") return classified;
+    const { verdict, reason } = classified;
+    if (verdict === "drop") return { verdict, reason, detail };
+    return {
+      verdict,
+      reason,
+      detail,
+      retryAfterMs: retryAfterMs(response.headers.get("retry-after"), this.#options.backoff.capMs),
+    };
   }
 
   #serialise(deltas: PendingDelta[]): string {
@@ -214,35 +264,54 @@ export class Forwarder {
   #settle(deltas: PendingDelta[], outcome: Outcome): void {
     const { metrics, log, release } = this.#options;
     const now = performance.now();
-    if (outcome.verdict === "retry") {
+    const at = Date.now();
+    for (const reason of CONFIGURATION_FAULTS) {
+      metrics.ingestBlocked.set({ reason }, outcome.verdict === "hold" && outcome.reason === reason ? 1 : 0);
+    }
+    if (outcome.verdict === "ok") {
+      this.#last = { verdict: "ok", at, deltas: deltas.length };
+    } else {
+      const { verdict, reason, detail } = outcome;
+      this.#last = { verdict, reason, at, detail, deltas: deltas.length };
+      metrics.batchesFailed.inc({ reason });
+    }
+    if (outcome.verdict === "retry" || outcome.verdict === "hold") {
       for (const spare of this.#buffer.restore(deltas)) release(spare);
       this.#failures += 1;
-      this.#lastForward = { ok: false, at: Date.now(), detail: outcome.detail };
-      metrics.batchesFailed.inc({ reason: outcome.reason });
       metrics.retries.inc();
-      const delay = Math.max(backoffDelay(this.#failures, this.#options.backoff), outcome.retryAfterMs ?? 0);
-      log.warn("ingest failed; retrying", {
+      const delay = retryDelayMs(
+        outcome.verdict,
+        this.#failures,
+        this.#options.backoff,
+        outcome.retryAfterMs,
+      );
+      const fields = {
         reason: outcome.reason,
         detail: outcome.detail,
         attempt: this.#failures,
         retry_in_ms: delay,
         buffered_users: this.bufferedUsers,
-      });
+      };
+      if (outcome.verdict === "retry") log.warn("ingest failed; retrying", fields);
+      else
+        log.error(
+          `the Worker refuses the runner's batches; keeping them (${FAULT_HINTS[outcome.reason]})`,
+          fields,
+        );
       this.#schedule(delay);
       return;
     }
     for (const delta of deltas) for (const hold of delta.holds) release(hold);
     this.#failures = 0;
     if (outcome.verdict === "ok") {
-      this.#lastForward = { ok: true, at: Date.now() };
       metrics.batchesSent.inc();
       metrics.deltasSent.inc(deltas.length);
       for (const delta of deltas) metrics.forwardLatency.observe((now - delta.receivedAt) / 1000);
     } else {
-      this.#lastForward = { ok: false, at: Date.now(), detail: outcome.detail };
-      metrics.batchesFailed.inc({ reason: outcome.reason });
+      this.#dropped.batches += 1;
+      this.#dropped.deltas += deltas.length;
       metrics.deltasDropped.inc({ reason: outcome.reason }, deltas.length);
-      log.error("ingest refused a batch; dropping it (check INGEST_SECRET and the runner version)", {
+      log.error("ingest rejected a batch as malformed; dropping it (check the runner and Worker versions)", {
         reason: outcome.reason,
         detail: outcome.detail,
         deltas: deltas.length,

@@ -1,16 +1,19 @@
+import type { ForwardState } from "./forwarder.ts";
 import type { ShardState } from "./metrics.ts";
 
 /**
  * GET /health's verdict, as a pure function. Healthy means every shard is READY and the Worker is
- * taking deltas: the last batch went through, or nothing is waiting. A batch that never failed
- * counts as going through, so a runner that has not had to send anything yet is healthy.
+ * taking deltas: the last batch went through, or it failed for a passing reason and nothing is
+ * waiting. A configuration fault (the Worker refuses the signature, or INGEST_URL is not its ingest
+ * route) and a batch dropped as malformed stay unhealthy until a batch is accepted, since neither
+ * heals by itself and both mean presences are not arriving. A runner that has not had to send
+ * anything yet is healthy.
  */
 
 export interface HealthInput {
   shards: Map<number, ShardState>;
   expectedShards: number[];
-  bufferedUsers: number;
-  lastForward: { ok: boolean; at: number; detail?: string } | null;
+  forwarding: ForwardState;
 }
 
 export interface HealthReport {
@@ -20,7 +23,14 @@ export interface HealthReport {
     problems: string[];
     shards: Record<string, ShardState>;
     buffered_users: number;
-    last_forward: { ok: boolean; at: string; detail?: string } | null;
+    last_forward: {
+      ok: boolean;
+      verdict: string;
+      reason?: string;
+      at: string;
+      detail?: string;
+    } | null;
+    dropped: { batches: number; deltas: number };
   };
 }
 
@@ -32,23 +42,43 @@ export function evaluateHealth(input: HealthInput): HealthReport {
     shards[String(shardId)] = state;
     if (state !== "ready") problems.push(`shard ${shardId} is ${state}`);
   }
-  const forwarding = input.lastForward === null || input.lastForward.ok || input.bufferedUsers === 0;
-  if (!forwarding) problems.push(`the last ingest batch failed and ${input.bufferedUsers} users are waiting`);
-  const last = input.lastForward;
+  const { bufferedUsers, last, dropped } = input.forwarding;
+  const forwardProblem = last ? describeForward(last, bufferedUsers) : null;
+  if (forwardProblem) problems.push(forwardProblem);
   return {
     healthy: problems.length === 0,
     body: {
       status: problems.length === 0 ? "ok" : "unhealthy",
       problems,
       shards,
-      buffered_users: input.bufferedUsers,
+      buffered_users: bufferedUsers,
       last_forward: last
         ? {
-            ok: last.ok,
+            ok: last.verdict === "ok",
+            verdict: last.verdict,
+            ...(last.reason ? { reason: last.reason } : {}),
             at: new Date(last.at).toISOString(),
             ...(last.detail ? { detail: last.detail } : {}),
           }
         : null,
+      dropped,
     },
   };
+}
+
+function describeForward(last: NonNullable<ForwardState["last"]>, buffered: number): string | null {
+  const detail = last.detail ?? last.reason ?? "";
+  const kept = `${buffered} users' deltas are kept until a batch is accepted`;
+  switch (last.verdict) {
+    case "ok":
+      return null;
+    case "retry":
+      return buffered === 0 ? null : `the last ingest batch failed and ${buffered} users are waiting`;
+    case "hold":
+      return last.reason === "unauthorized"
+        ? `the Worker refuses the runner's signature (${detail}): INGEST_SECRET must be the Worker's, and the clock right; ${kept}`
+        : `the Worker's ingest answers ${detail}: check INGEST_URL; ${kept}`;
+    case "drop":
+      return `the Worker rejected the last batch as malformed (${detail}); its ${last.deltas} deltas were dropped`;
+  }
 }

@@ -9,8 +9,23 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export const SHARD_STATES = ["idle", "connecting", "resuming", "ready"] as const;
 export type ShardState = (typeof SHARD_STATES)[number];
 
-/** Why a batch did not get through: the first three are retried, the last two dropped. */
-export type BatchFailure = "unreachable" | "server_error" | "rate_limited" | "rejected" | "too_large";
+/**
+ * Why a batch did not get through: unreachable, server_error and rate_limited are retried with
+ * backoff; unauthorized and misconfigured (a configuration fault) are kept and retried slowly;
+ * rejected and too_large (a malformed batch) are dropped.
+ */
+export type BatchFailure =
+  | "unreachable"
+  | "server_error"
+  | "rate_limited"
+  | "unauthorized"
+  | "misconfigured"
+  | "rejected"
+  | "too_large";
+
+/** The failures a fix of the configuration, not waiting, ends. */
+export const CONFIGURATION_FAULTS = ["unauthorized", "misconfigured"] as const;
+export type ConfigurationFault = (typeof CONFIGURATION_FAULTS)[number];
 
 export type RunnerMetrics = ReturnType<typeof createMetrics>;
 
@@ -45,13 +60,19 @@ export function createMetrics() {
     }),
     batchesFailed: new Counter({
       name: "porchlight_runner_batches_failed_total",
-      help: "Ingest batches that failed: unreachable, server_error (5xx), rate_limited (429) are retried; rejected (other 4xx) and too_large are dropped.",
+      help: "Ingest batches that failed: unreachable, server_error (5xx), rate_limited (429) are retried; unauthorized (401, 403) and misconfigured (other unexpected statuses) are kept and retried slowly; rejected (400) and too_large (413) are dropped.",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
     retries: new Counter({
       name: "porchlight_runner_retries_total",
       help: "Ingest retries scheduled after a failed batch.",
+      registers: [registry],
+    }),
+    ingestBlocked: new Gauge({
+      name: "porchlight_runner_ingest_blocked",
+      help: "1 while the Worker refuses every batch for a configuration fault (unauthorized: INGEST_SECRET; misconfigured: INGEST_URL); the deltas are kept.",
+      labelNames: ["reason"] as const,
       registers: [registry],
     }),
     bufferUsers: new Gauge({
@@ -100,5 +121,7 @@ export function createMetrics() {
       shardStates = source;
     },
   };
+  // Present at 0 from the start, so an alert on it never needs to handle an absent series.
+  for (const reason of CONFIGURATION_FAULTS) metrics.ingestBlocked.set({ reason }, 0);
   return metrics;
 }

@@ -121,8 +121,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     evaluateHealth({
       shards: await gateway.states(),
       expectedShards: config.shardIds,
-      bufferedUsers: forwarder.bufferedUsers,
-      lastForward: forwarder.lastForward,
+      forwarding: forwarder.state,
     });
   let ops: OpsServer;
   try {

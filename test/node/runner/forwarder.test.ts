@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { classifyIngestStatus, Forwarder, type ForwarderOptions } from "../../../gateway-runner/forwarder.ts";
+import {
+  classifyIngestStatus,
+  Forwarder,
+  type ForwarderOptions,
+  retryDelayMs,
+} from "../../../gateway-runner/forwarder.ts";
 import { createLogger } from "../../../gateway-runner/log.ts";
 import { createMetrics, type RunnerMetrics } from "../../../gateway-runner/metrics.ts";
 import { SequenceTracker } from "../../../gateway-runner/sequence-tracker.ts";
@@ -60,17 +65,44 @@ afterEach(async () => {
 });
 
 describe("classifyIngestStatus", () => {
-  it("retries only what waiting can fix", () => {
-    expect([200, 202, 204].map(classifyIngestStatus)).toEqual(["ok", "ok", "ok"]);
-    expect([429, 500, 502, 503].map(classifyIngestStatus)).toEqual(["retry", "retry", "retry", "retry"]);
-    expect([301, 400, 401, 403, 404, 413].map(classifyIngestStatus)).toEqual([
-      "drop",
-      "drop",
-      "drop",
-      "drop",
-      "drop",
-      "drop",
+  const verdicts = (statuses: number[]) => statuses.map((status) => classifyIngestStatus(status));
+  it("delivers 2xx, retries what waiting can fix", () => {
+    expect(verdicts([200, 202, 204])).toEqual(Array(3).fill({ verdict: "ok" }));
+    expect(verdicts([500, 502, 503])).toEqual(Array(3).fill({ verdict: "retry", reason: "server_error" }));
+    expect(verdicts([408, 429])).toEqual([
+      { verdict: "retry", reason: "server_error" },
+      { verdict: "retry", reason: "rate_limited" },
     ]);
+  });
+
+  it("holds on a refused signature or an answer from the wrong place: a configuration fault", () => {
+    expect(verdicts([401, 403])).toEqual(Array(2).fill({ verdict: "hold", reason: "unauthorized" }));
+    expect(verdicts([301, 404, 405])).toEqual(Array(3).fill({ verdict: "hold", reason: "misconfigured" }));
+  });
+
+  it("drops only what the Worker calls malformed", () => {
+    expect(verdicts([400, 413])).toEqual([
+      { verdict: "drop", reason: "rejected" },
+      { verdict: "drop", reason: "too_large" },
+    ]);
+  });
+});
+
+describe("retryDelayMs", () => {
+  const policy = { baseMs: 100, capMs: 1_000 };
+  it("backs off exponentially from a transient failure", () => {
+    expect(retryDelayMs("retry", 1, policy, null, () => 1)).toBe(100);
+    expect(retryDelayMs("retry", 3, policy, null, () => 1)).toBe(400);
+  });
+
+  it("waits the whole cap from the first configuration fault: waiting does not fix it", () => {
+    expect(retryDelayMs("hold", 1, policy, null, () => 1)).toBe(1_000);
+    expect(retryDelayMs("hold", 1, policy, null, () => 0)).toBe(500);
+  });
+
+  it("honours Retry-After when it asks for longer", () => {
+    expect(retryDelayMs("retry", 1, policy, 700, () => 1)).toBe(700);
+    expect(retryDelayMs("hold", 1, policy, 200, () => 1)).toBe(1_000);
   });
 });
 
@@ -117,14 +149,64 @@ describe("Forwarder", () => {
     expect(tracker.acknowledged(0)).toBe(3);
   });
 
-  it("drops and counts a batch refused with 401, without retrying it, and carries on", async () => {
+  it("keeps a batch refused with 401, one delta per user, until the secret is fixed; loses nothing", async () => {
+    // The receiver checks signatures for real: a secret it does not share gets a real 401.
+    receiver.secret = "a-different-secret-of-the-right-length-0123";
+    start();
+    const users = 20;
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < users; i++) {
+        const seq = round * users + i + 1;
+        const hold = tracker.hold(0, seq);
+        tracker.handled(0, seq);
+        forwarder.add({ userId: userId(i), presence: playing(`round ${round}`) }, 0, hold);
+      }
+      if (round === 0) await waitFor("a refusal", () => receiver.count(401) >= 1);
+    }
+    await waitFor("two refusals", () => receiver.count(401) >= 2);
+    expect(forwarder.bufferedUsers).toBe(users);
+    expect(await value("bufferUsers")).toBe(users);
+    expect(await value("deltasDropped")).toBe(0);
+    expect(await value("batchesFailed", { reason: "unauthorized" })).toBeGreaterThanOrEqual(2);
+    expect(await value("ingestBlocked", { reason: "unauthorized" })).toBe(1);
+    expect(forwarder.state.last).toMatchObject({ verdict: "hold", reason: "unauthorized" });
+    expect(forwarder.state.last?.detail).toContain("HTTP 401");
+    // The checkpoint must not pass a delta the Worker has not taken.
+    expect(tracker.acknowledged(0)).toBe(0);
+
+    receiver.secret = TEST_SECRET;
+    await waitFor("every user's latest state", () =>
+      [...Array(users).keys()].every(
+        (i) => receiver.users.get(userId(i))?.presence?.activities[0]?.name === "round 29",
+      ),
+    );
+    await waitFor("an empty buffer", () => forwarder.bufferedUsers === 0);
+    expect(tracker.acknowledged(0)).toBe(30 * users);
+    expect(await value("ingestBlocked", { reason: "unauthorized" })).toBe(0);
+    expect(forwarder.state.last?.verdict).toBe("ok");
+    expect(receiver.count(200)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps a batch answered 404 (the wrong INGEST_URL) as a configuration fault too", async () => {
+    start();
+    let answer: number | null = 404;
+    receiver.override = () => answer;
+    forwarder.add({ userId: userId(1), presence: playing("kept") }, 0, null);
+    await waitFor("two 404s", () => receiver.count(404) >= 2);
+    expect(forwarder.state.last).toMatchObject({ verdict: "hold", reason: "misconfigured" });
+    expect(forwarder.bufferedUsers).toBe(1);
+    answer = null;
+    await waitFor("delivery", () => receiver.users.has(userId(1)));
+  });
+
+  it("drops and counts a batch refused as malformed (400), releasing its sequences, and carries on", async () => {
     start();
     let refuse = true;
-    receiver.override = () => (refuse ? 401 : null);
+    receiver.override = () => (refuse ? 400 : null);
     const hold = tracker.hold(0, 1);
     tracker.handled(0, 1);
     forwarder.add({ userId: userId(1), presence: playing("lost") }, 0, hold);
-    await waitFor("the 401", () => receiver.count(401) === 1);
+    await waitFor("the 400", () => receiver.count(400) === 1);
     await waitFor(
       "the batch counted as rejected",
       async () => (await value("batchesFailed", { reason: "rejected" })) === 1,
@@ -132,14 +214,29 @@ describe("Forwarder", () => {
     expect(await value("deltasDropped", { reason: "rejected" })).toBe(1);
     // Dropped is final: the sequence is released, so the checkpoint moves past it.
     expect(tracker.acknowledged(0)).toBe(1);
-    expect(forwarder.lastForward?.ok).toBe(false);
+    expect(forwarder.state.last).toMatchObject({ verdict: "drop", reason: "rejected" });
+    expect(forwarder.state.dropped).toEqual({ batches: 1, deltas: 1 });
     refuse = false;
     forwarder.add({ userId: userId(2), presence: playing("kept") }, 0, null);
     await waitFor("the next batch", () => receiver.users.has(userId(2)));
-    expect(receiver.count(401)).toBe(1);
+    expect(receiver.count(400)).toBe(1);
     expect(receiver.users.has(userId(1))).toBe(false);
     expect(await value("retries")).toBe(0);
-    expect(forwarder.lastForward?.ok).toBe(true);
+    expect(forwarder.state.last?.verdict).toBe("ok");
+    expect(forwarder.state.dropped).toEqual({ batches: 1, deltas: 1 });
+  });
+
+  it("drops and counts a batch the Worker calls too large (413)", async () => {
+    start();
+    receiver.override = () => 413;
+    forwarder.add({ userId: userId(1), presence: playing("big") }, 0, null);
+    forwarder.add({ userId: userId(2), presence: playing("big") }, 0, null);
+    await waitFor(
+      "the batch dropped",
+      async () => (await value("deltasDropped", { reason: "too_large" })) === 2,
+    );
+    expect(forwarder.state.last).toMatchObject({ verdict: "drop", reason: "too_large" });
+    expect(forwarder.bufferedUsers).toBe(0);
   });
 
   it("retries 5xx and 429 with backoff, holding the sequences until delivered", async () => {

@@ -47,11 +47,17 @@ export interface Harness {
 
 /** An emulator, a receiver and an in-process runner between them, configured through parseConfig. */
 export async function startHarness(
-  options: { emulator?: EmulatorOptions; env?: Record<string, string>; runner?: RunnerOptions } = {},
+  options: {
+    emulator?: EmulatorOptions;
+    env?: Record<string, string>;
+    runner?: RunnerOptions;
+    /** The secret the receiver checks signatures with, when it is not the runner's. */
+    receiverSecret?: string;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "porchlight-runner-"));
   const emulator = await startEmulator({ ...EMULATOR_DEFAULTS, ...options.emulator });
-  const receiver = await IngestReceiver.start(TEST_SECRET);
+  const receiver = await IngestReceiver.start(options.receiverSecret ?? TEST_SECRET);
   const config = parseConfig({
     env: runnerEnv(emulator, receiver, { SESSION_STORE: join(dir, "sessions.json"), ...options.env }),
   });

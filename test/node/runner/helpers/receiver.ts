@@ -30,7 +30,8 @@ export interface RequestRecord {
 export type Override = (batch: IngestBatch) => number | null;
 
 export class IngestReceiver {
-  readonly secret: string;
+  /** Mutable, so a test can "fix the configuration" of a Worker that refused the runner's secret. */
+  secret: string;
   readonly users = new Map<string, UserRecord>();
   readonly batches: IngestBatch[] = [];
   readonly requests: RequestRecord[] = [];
