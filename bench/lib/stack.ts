@@ -32,9 +32,10 @@ export interface WorkerStack {
   guildId: string;
   /**
    * Starts the Worker again after `worker.stop()`: on the same port, so the URL the runner was given
-   * still holds, and on the same storage, so nothing is lost but what was in memory.
+   * still holds, and on the same storage, so nothing is lost but what was in memory. `vars` replace
+   * some of its settings for this start only (a configuration being fixed).
    */
-  startWorker(): Promise<WorkerProcess>;
+  startWorker(vars?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
@@ -60,10 +61,10 @@ export async function startWorkerStack(
   let emulator: Emulator | undefined;
   let images: ImageServer | undefined;
   let worker: WorkerProcess | undefined;
-  const startWorker = async () => {
+  const startWorker = async (vars: Record<string, string> = {}) => {
     worker = await startWorkerProcess({
       port,
-      vars: { ...workerVarsFor(images?.url ?? emulator!.urls.http, secret), ...options.workerVars },
+      vars: { ...workerVarsFor(images?.url ?? emulator!.urls.http, secret), ...options.workerVars, ...vars },
       persistTo,
       echo: options.echo,
     });

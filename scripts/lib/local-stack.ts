@@ -77,13 +77,15 @@ export interface RunnerProcess extends Child {
 export async function startRunnerProcess(options: {
   env: Record<string, string>;
   echo?: boolean;
+  /** Ready once /health answers 200 (the default), or as soon as /metrics listens: for a runner expected to be unhealthy. */
+  readyWhen?: "healthy" | "listening";
 }): Promise<RunnerProcess> {
   const metricsPort = options.env.METRICS_PORT ?? String(await freePort());
   const metrics = `http://127.0.0.1:${metricsPort}`;
   const child = await spawnNode("gateway-runner/main.ts", [], {
     label: "runner",
     env: { ...options.env, METRICS_PORT: metricsPort, METRICS_HOST: "127.0.0.1" },
-    readyUrl: `${metrics}/health`,
+    readyUrl: `${metrics}/${options.readyWhen === "listening" ? "metrics" : "health"}`,
     echo: options.echo,
   });
   return { ...child, metrics };
