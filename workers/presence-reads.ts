@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { withCurrentTime } from "../durable-objects/payloads/current-time.ts";
+import type { PresenceSnapshot } from "../durable-objects/user-presence/index.ts";
 import { type CachedRead, type Dialect, EdgeCache } from "./edge-cache.ts";
 import { cacheTtlSeconds, type Env } from "./env.ts";
 
@@ -26,32 +27,55 @@ export async function readUser(
   userId: string,
   dialect: Dialect,
 ): Promise<UserRead> {
-  const cache = new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env));
-  const hit = await cache.get(userId, dialect);
-  if (hit) return { ...hit, cache: "hit" };
+  const [read] = await readUsers(c, [userId], dialect);
+  return read!;
+}
 
-  const snapshot = await c.env.USER_PRESENCE.getByName(userId).read();
-  const reads: Record<Dialect, CachedRead> = snapshot
-    ? {
-        lantern: {
-          status: 200,
-          body: JSON.stringify(withCurrentTime(snapshot.lantern, Date.now())),
-          etag: `W/"${userId}.${snapshot.version}"`,
-        },
-        lanyard: {
-          status: 200,
-          body: JSON.stringify({ success: true, data: snapshot.lanyard }),
-          etag: `W/"${userId}.${snapshot.version}"`,
-        },
-      }
-    : {
-        lantern: { status: 404, body: notMonitored.lantern(userId), etag: null },
-        lanyard: { status: 404, body: notMonitored.lanyard(), etag: null },
-      };
-  c.executionCtx.waitUntil(
-    Promise.all([cache.put(userId, "lantern", reads.lantern), cache.put(userId, "lanyard", reads.lanyard)]),
+/**
+ * Reads several users at once. The misses go to the monitored-users directory in one call, and
+ * only its monitored ids reach their user objects: addressing an object creates its storage, so a
+ * stranger's made-up ids must never get that far. They cost one directory look-up per request, and
+ * their 404 is cached like any other read.
+ */
+export async function readUsers(
+  c: Context<{ Bindings: Env }>,
+  userIds: string[],
+  dialect: Dialect,
+): Promise<UserRead[]> {
+  const cache = new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env));
+  const hits = await Promise.all(userIds.map((id) => cache.get(id, dialect)));
+  const misses = userIds.filter((_, n) => !hits[n]);
+  const monitored = new Set(misses.length === 0 ? [] : await monitoredAmong(c.env, misses));
+  const built = new Map<string, Record<Dialect, CachedRead>>();
+  await Promise.all(
+    misses.map(async (id) => {
+      const snapshot = monitored.has(id) ? await readSnapshot(c.env, id) : null;
+      const reads = snapshot ? foundReads(id, snapshot) : notFoundReads(id);
+      built.set(id, reads);
+      c.executionCtx.waitUntil(
+        Promise.all([cache.put(id, "lantern", reads.lantern), cache.put(id, "lanyard", reads.lanyard)]),
+      );
+    }),
   );
-  return { ...reads[dialect], cache: "miss" };
+  return userIds.map((id, n) => {
+    const hit = hits[n];
+    return hit ? { ...hit, cache: "hit" } : { ...built.get(id)![dialect], cache: "miss" };
+  });
+}
+
+function foundReads(userId: string, snapshot: PresenceSnapshot): Record<Dialect, CachedRead> {
+  const etag = `W/"${userId}.${snapshot.version}"`;
+  return {
+    lantern: { status: 200, body: JSON.stringify(withCurrentTime(snapshot.lantern, Date.now())), etag },
+    lanyard: { status: 200, body: JSON.stringify({ success: true, data: snapshot.lanyard }), etag },
+  };
+}
+
+function notFoundReads(userId: string): Record<Dialect, CachedRead> {
+  return {
+    lantern: { status: 404, body: notMonitored.lantern(userId), etag: null },
+    lanyard: { status: 404, body: notMonitored.lanyard(), etag: null },
+  };
 }
 
 /** The HTTP response for a read: JSON, cacheable for the TTL, with its ETag. */
@@ -66,4 +90,22 @@ export function respond(
   if (read.etag) headers.etag = read.etag;
   if (read.cache) headers["x-porchlight-cache"] = read.cache;
   return c.body(read.body, read.status as 200, headers);
+}
+
+/** A user's key-value pairs, null when they are not monitored; strangers stop at the directory. */
+export async function readPairs(env: Env, userId: string): Promise<Record<string, string> | null> {
+  const [monitored] = await monitoredAmong(env, [userId]);
+  if (!monitored) return null;
+  return (await env.USER_PRESENCE.getByName(userId).readKv()) as Record<string, string> | null;
+}
+
+async function readSnapshot(env: Env, userId: string): Promise<PresenceSnapshot | null> {
+  const snapshot: unknown = await env.USER_PRESENCE.getByName(userId).read();
+  return snapshot as PresenceSnapshot | null;
+}
+
+async function monitoredAmong(env: Env, userIds: string[]): Promise<string[]> {
+  // Typed through unknown, here and above: the RPC stubs' mapped types are too deep for tsc.
+  const monitored: unknown = await env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
+  return monitored as string[];
 }

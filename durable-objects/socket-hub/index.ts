@@ -67,6 +67,12 @@ export class SocketHub extends DurableObject<Env> {
   readonly #compressing = new Map<WebSocket, Promise<void>>();
   /** Per user id, the last watch/unwatch call in flight (#inOrder). */
   readonly #interest = new Map<string, Promise<void>>();
+  /**
+   * Users whose object may hold this hub as a watcher. Only these are ever unwatched: a socket may
+   * name ids that turned out not to be monitored, and addressing their objects to unwatch would
+   * create the storage the directory check kept them from.
+   */
+  readonly #registered = new Set<string>();
 
   /** What woke this instance, since it was constructed: the benchmarks' and operators' view. */
   readonly #events = { since: Date.now(), opens: 0, messages: 0, closes: 0, alarms: 0, deliveries: 0 };
@@ -79,8 +85,19 @@ export class SocketHub extends DurableObject<Env> {
     );
     for (const ws of ctx.getWebSockets()) {
       const session = openSession(ws);
-      if (session) this.#sockets.set(ws, session);
+      if (!session) continue;
+      this.#sockets.set(ws, session);
+      this.#rememberWatched(session);
     }
+  }
+
+  /**
+   * A hub wakes with only its sockets' attachments, and an attachment read at wake-up holds a
+   * settled subscription (a hub does not hibernate mid-settle), each of whose ids was watched.
+   */
+  #rememberWatched(session: SocketSession): void {
+    if (session.subscription.kind !== "ids") return;
+    for (const id of session.subscription.ids) this.#registered.add(id);
   }
 
   get #name(): string {
@@ -168,7 +185,11 @@ export class SocketHub extends DurableObject<Env> {
       // A hub that lost track of a user (it was evicted mid-unsubscribe, say) stops hearing them.
       // Now, not after the loop: fanning out may wait, and a socket subscribing meanwhile queues
       // its watch, which a later unwatch would undo.
-      if (watched && !this.#sockets.watches(change.user_id) && !settling) this.#unwatch(change.user_id);
+      if (watched && !this.#sockets.watches(change.user_id) && !settling) {
+        // The user's object says it holds this hub, whatever this instance remembers.
+        this.#registered.add(change.user_id);
+        this.#unwatch(change.user_id);
+      }
       if (audience.length === 0) continue;
       // Re-inserted so the map stays in order of last use, and bounded: races between two ingest
       // requests last milliseconds, so the least recently changed users can be forgotten.
@@ -326,7 +347,8 @@ export class SocketHub extends DurableObject<Env> {
   }
 
   async #fetchUsers(ack: AckEffect): Promise<Map<string, PresenceSnapshot>> {
-    const ids = ack.target === "all" ? await this.#followAll() : ack.target;
+    // Ids go to the directory first: only monitored users' objects are addressed (see #registered).
+    const ids = ack.target === "all" ? await this.#followAll() : await this.#monitoredAmong(ack.target);
     const users = new Map<string, PresenceSnapshot>();
     // Bounded fan-in: an All ack on a large guild must not open thousands of calls at once.
     for (let i = 0; i < ids.length; i += USER_FETCH_CONCURRENCY) {
@@ -348,6 +370,8 @@ export class SocketHub extends DurableObject<Env> {
   /** Registers this hub with the user's object; resolves to the user's payloads (null: not monitored). */
   #watch(userId: string): Promise<PresenceSnapshot | null> {
     return this.#inOrder(userId, async (): Promise<PresenceSnapshot | null> => {
+      // Before the call: it may register this hub and still fail.
+      this.#registered.add(userId);
       const snapshot = await this.env.USER_PRESENCE.getByName(userId).watch(this.#name);
       return snapshot as PresenceSnapshot | null;
     });
@@ -355,8 +379,15 @@ export class SocketHub extends DurableObject<Env> {
 
   #unwatch(userId: string): void {
     this.#inOrder(userId, async () => {
+      if (!this.#registered.has(userId)) return;
       await this.env.USER_PRESENCE.getByName(userId).unwatch(this.#name);
+      this.#registered.delete(userId);
     }).catch((error) => console.error("socket hub: unwatch failed", userId, error));
+  }
+
+  async #monitoredAmong(userIds: string[]): Promise<string[]> {
+    const monitored: unknown = await this.env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
+    return monitored as string[];
   }
 
   /** Calls for one user's object (or the directory, for All) in call order: an unwatch must not overtake a later watch. */
@@ -424,9 +455,11 @@ export class SocketHub extends DurableObject<Env> {
   async #release(ws: WebSocket): Promise<void> {
     // A hub woken from hibernation by this close does not list the socket any more (getWebSockets
     // leaves out closed ones), so its session is read back from the attachment.
-    const session = this.#sockets.get(ws) ?? openSession(ws);
+    const indexed = this.#sockets.get(ws);
+    const session = indexed ?? openSession(ws);
     this.#forget(ws);
     if (!session) return;
+    if (!indexed) this.#rememberWatched(session);
     await this.#carryOut(ws, release(session).effects);
     // Deadlines only move later as sockets go, so the alarm may stay (firing early costs one
     // wake-up that finds nothing); with no socket left there is nothing to wake for.

@@ -4,6 +4,7 @@ import type { KvWriteResult } from "../../durable-objects/user-presence/index.ts
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import type { Env } from "../env.ts";
 import { writeKv } from "../kv-writes.ts";
+import { readPairs } from "../presence-reads.ts";
 import { issueToken, revokeToken } from "../write-tokens.ts";
 import { apiUrls, replies } from "./replies.ts";
 import type { BotAction } from "./router.ts";
@@ -85,6 +86,6 @@ export function failure(result: Extract<KvWriteResult, { ok: false }>, op: KvOpe
 }
 
 async function withPairs(c: Ctx, userId: string, show: (pairs: Record<string, string>) => Reply) {
-  const pairs = (await c.env.USER_PRESENCE.getByName(userId).readKv()) as Record<string, string> | null;
+  const pairs = await readPairs(c.env, userId);
   return pairs ? show(pairs) : replies.notMonitored();
 }

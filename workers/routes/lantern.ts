@@ -4,7 +4,7 @@ import { LanternUser } from "../../schemas/lantern.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
 import { badCardRequest, serveCard } from "../cards/serve.ts";
 import type { Env } from "../env.ts";
-import { readUser, respond } from "../presence-reads.ts";
+import { readUser, readUsers, respond } from "../presence-reads.ts";
 
 /** Lantern's REST reads (shared/reference/lantern-swagger.json), without Lantern's bugs. */
 
@@ -123,7 +123,7 @@ export function registerLantern(app: OpenAPIHono<{ Bindings: Env }>) {
     bulkRoute,
     async (c) => {
       const ids = c.req.valid("query").user_ids;
-      const reads = await Promise.all(ids.map((id) => readUser(c, id, "lantern")));
+      const reads = await readUsers(c, ids, "lantern");
       const found = reads.filter((read) => read.status === 200);
       if (found.length === 0) {
         return respond(c, {
