@@ -4,7 +4,8 @@
  * (Lantern's "monitoring since").
  */
 
-export type Membership = { joined_at: string } | null;
+/** guild_ids: the monitored guilds the user is in, ascending, so the Worker can reconcile per guild. */
+export type Membership = { joined_at: string; guild_ids?: string[] } | null;
 
 export class MemberRegistry {
   /** userId → guildId → joined_at (null when Discord did not say). */
@@ -39,8 +40,8 @@ export class MemberRegistry {
   }
 
   /**
-   * The membership facet: the earliest joined_at over the user's monitored guilds, null once in
-   * none, and undefined while a member whose join time no event has carried yet.
+   * The membership facet: the earliest joined_at over the user's monitored guilds and those guilds,
+   * null once in none, and undefined while a member whose join time no event has carried yet.
    */
   membership(userId: string): Membership | undefined {
     const guilds = this.#guildsByUser.get(userId);
@@ -51,7 +52,7 @@ export class MemberRegistry {
         earliest = joinedAt;
       }
     }
-    return earliest === null ? undefined : { joined_at: earliest };
+    return earliest === null ? undefined : { joined_at: earliest, guild_ids: [...guilds.keys()].sort() };
   }
 
   /** Distinct users in at least one monitored guild. */

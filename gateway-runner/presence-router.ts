@@ -102,6 +102,25 @@ export class PresenceRouter {
   }
 
   /**
+   * The Worker's record of a guild's members (it outlives this process), against the complete member
+   * list this process has: each id the Worker holds in the guild that the registry does not left
+   * while no runner was listening (or while one with an expired session was down), and leaves now,
+   * as completeMemberList would have made them leave. Nothing before a complete list: until then
+   * the registry cannot tell a member who left from one not listed yet.
+   */
+  reconcile(guildId: string, workerMemberIds: Iterable<string>): UserUpdate[] {
+    if (!this.isMonitored(guildId) || !this.#loaded.has(guildId)) return [];
+    const updates: UserUpdate[] = [];
+    for (const userId of new Set(workerMemberIds)) {
+      if (this.#registry.isMember(userId, guildId)) continue;
+      const update = this.#memberLeft(userId, guildId, undefined);
+      // A member elsewhere whose join time is unknown yet: nothing to say until it is.
+      if (update.membership !== undefined) updates.push(update);
+    }
+    return updates;
+  }
+
+  /**
    * GUILD_CREATE and member chunks: members with their presences. Both carry presences only for
    * members who are not offline, so a member without one is offline; a chunk requested without
    * presences has no `presences` at all and says nothing about them.

@@ -54,13 +54,13 @@ describe("PresenceRouter", () => {
       {
         userId: ADA,
         user: toProfile(user(ADA)),
-        membership: { joined_at: "2024-01-02T00:00:00.000Z" },
+        membership: { joined_at: "2024-01-02T00:00:00.000Z", guild_ids: [GUILD] },
         presence: { status: "offline", client_status: {}, activities: [] },
       },
       {
         userId: GRACE,
         user: toProfile(user(GRACE)),
-        membership: { joined_at: "2024-01-02T00:00:00.000Z" },
+        membership: { joined_at: "2024-01-02T00:00:00.000Z", guild_ids: [GUILD] },
         presence: { status: "online", client_status: { desktop: "online" }, activities: [] },
       },
     ]);
@@ -113,11 +113,14 @@ describe("PresenceRouter", () => {
         guild_id: OTHER_MONITORED,
       }),
     );
-    expect(second!.membership).toEqual({ joined_at: "2023-01-01T00:00:00+00:00" });
+    expect(second!.membership).toEqual({
+      joined_at: "2023-01-01T00:00:00+00:00",
+      guild_ids: [GUILD, OTHER_MONITORED],
+    });
     const [leftOne] = r.handle(
       dispatch(GatewayDispatchEvents.GuildMemberRemove, { guild_id: OTHER_MONITORED, user: user(ADA) }),
     );
-    expect(leftOne!.membership).toEqual({ joined_at: "2024-05-01T00:00:00.000Z" });
+    expect(leftOne!.membership).toEqual({ joined_at: "2024-05-01T00:00:00.000Z", guild_ids: [GUILD] });
     const [leftBoth] = r.handle(
       dispatch(GatewayDispatchEvents.GuildMemberRemove, { guild_id: GUILD, user: user(ADA) }),
     );
@@ -146,7 +149,7 @@ describe("PresenceRouter", () => {
     const pending = new Coalescer();
     for (const update of [joined!, left!, rejoined!]) pending.add(update, 0, null);
     const [delta] = pending.take(10);
-    expect(delta!.membership).toEqual({ joined_at: "2025-03-01T00:00:00.000Z" });
+    expect(delta!.membership).toEqual({ joined_at: "2025-03-01T00:00:00.000Z", guild_ids: [GUILD] });
     expect(delta!.presence).toEqual(OFFLINE);
   });
 
@@ -184,6 +187,36 @@ describe("PresenceRouter", () => {
       { userId: ADA, membership: null, presence: OFFLINE },
     ]);
     expect(r.memberCount).toBe(1);
+  });
+
+  it("reconciles a guild against the Worker's record: members it holds that the registry lacks leave", () => {
+    const r = router();
+    const LINUS = "1191168926810112000";
+    const STRANGER = "1191168931004416000";
+    r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, {
+        id: OTHER_MONITORED,
+        members: [member(LINUS, "2022-01-01T00:00:00.000Z")],
+        presences: [],
+      }),
+    );
+    r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, { id: GUILD, members: [member(GRACE)], presences: [] }),
+    );
+    r.completeMemberList(GUILD, new Set([GRACE]));
+    expect(r.reconcile(GUILD, [ADA, GRACE, LINUS])).toEqual([
+      // Known nowhere: gone from every monitored guild, so offline too.
+      { userId: ADA, membership: null, presence: OFFLINE },
+      // Still in the other guild: the Worker's record of their guilds is corrected.
+      { userId: LINUS, membership: { joined_at: "2022-01-01T00:00:00.000Z", guild_ids: [OTHER_MONITORED] } },
+    ]);
+    expect(r.memberCount).toBe(2);
+    expect(r.reconcile(GUILD, [])).toEqual([]);
+    // Pure: asking again gives the same leaves (the Worker's record is what decides).
+    expect(r.reconcile(GUILD, [ADA])).toEqual([{ userId: ADA, membership: null, presence: OFFLINE }]);
+    // Only against a complete member list, and only for monitored guilds.
+    expect(r.reconcile(OTHER_MONITORED, [STRANGER])).toEqual([]);
+    expect(r.reconcile(UNMONITORED, [STRANGER])).toEqual([]);
   });
 
   it("drops every member of a guild the bot was removed from, but not on an outage", () => {

@@ -5,11 +5,12 @@ import type { UserRecord } from "./receiver.ts";
 
 /**
  * What the Worker should end up knowing, read straight from the emulator's world: every member of
- * the monitored guilds with their profile, earliest join and presence (offline when none is stored).
+ * the monitored guilds with their profile, earliest join, guilds and presence (offline when none is
+ * stored).
  */
 export interface ExpectedUser {
   user: DiscordProfile;
-  membership: { joined_at: string };
+  membership: { joined_at: string; guild_ids: string[] };
   presence: Presence;
 }
 
@@ -35,7 +36,10 @@ export function expectedUsers(world: World, guildIds: string[]): Map<string, Exp
           : joined;
       expected.set(userId, {
         user: DiscordProfile.parse(world.users.get(userId)),
-        membership: { joined_at: joinedAt },
+        membership: {
+          joined_at: joinedAt,
+          guild_ids: [...(previous?.membership.guild_ids ?? []), guildId].sort(),
+        },
         presence: previous && previous.presence.status !== "offline" ? previous.presence : presence,
       });
     }

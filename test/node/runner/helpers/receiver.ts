@@ -13,7 +13,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../../../sc
 export interface UserRecord {
   version: number;
   user?: DiscordProfile;
-  membership?: { joined_at: string } | null;
+  membership?: { joined_at: string; guild_ids?: string[] } | null;
   presence?: Presence;
 }
 
