@@ -27,8 +27,8 @@ const keyFor = (userId: string, dialect: Dialect) => `${dialect}/users/${userId}
 export class EdgeCache {
   #entries: TtlCache;
 
-  constructor(cache: Cache, requestUrl: string, ttlSeconds: number) {
-    this.#entries = new TtlCache(cache, requestUrl, "__edge-cache", ttlSeconds);
+  constructor(cache: Cache, origin: string, ttlSeconds: number) {
+    this.#entries = new TtlCache(cache, origin, "__edge-cache", ttlSeconds);
   }
 
   async get(userId: string, dialect: Dialect): Promise<CachedRead | null> {

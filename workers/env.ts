@@ -25,6 +25,11 @@ export interface Env {
   INGEST_SECRET?: string;
   /** How long a REST read may be served from the edge cache, in seconds. */
   CACHE_TTL_SECONDS?: string;
+  /**
+   * The deployment's public origin (its custom domain, https://porchlight.example.com). Edge-cache
+   * keys live under it whatever Host a request came with; unset, under a fixed internal origin.
+   */
+  PUBLIC_ORIGIN?: string;
   DISCORD_CDN_BASE?: string;
   SPOTIFY_CDN_BASE?: string;
   MEDIA_PROXY_BASE?: string;
@@ -51,6 +56,22 @@ export const MIN_INGEST_SECRET_LENGTH = 32;
 export function cacheTtlSeconds(env: Env): number {
   const ttl = Number(env.CACHE_TTL_SECONDS ?? DEFAULT_CACHE_TTL_SECONDS);
   return Number.isInteger(ttl) && ttl >= 0 && ttl <= 3600 ? ttl : DEFAULT_CACHE_TTL_SECONDS;
+}
+
+/** Cache keys without a PUBLIC_ORIGIN: any fixed origin will do, since keys are never fetched. */
+export const DEFAULT_CACHE_ORIGIN = "https://porchlight.internal";
+
+/**
+ * The one origin every cache key is made under. Keyed by each request's own origin, a change
+ * purged under the writer's Host left the old payload cached under every other Host a reader
+ * used (localhost and 127.0.0.1, a custom domain and workers.dev) for the whole TTL.
+ */
+export function cacheOrigin(env: Env): string {
+  const value = env.PUBLIC_ORIGIN;
+  if (value === undefined || value === "") return DEFAULT_CACHE_ORIGIN;
+  if (!URL.canParse(value))
+    throw new RangeError(`PUBLIC_ORIGIN must be a URL such as https://porchlight.example.com, not ${value}`);
+  return new URL(value).origin;
 }
 
 export function shapingOptions(env: Env): ShapingOptions {

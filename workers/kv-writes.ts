@@ -4,7 +4,7 @@ import type { KvOperation } from "../durable-objects/user-presence/kv.ts";
 import { hashToken, tokenFromHeader } from "../durable-objects/user-presence/tokens.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
 import { EdgeCache } from "./edge-cache.ts";
-import { cacheTtlSeconds, type Env } from "./env.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
 import { announceChanges } from "./hub-fanout.ts";
 import { tokenDirectory } from "./write-tokens.ts";
 
@@ -62,7 +62,7 @@ export async function writeKv(c: Ctx, writer: Writer, op: KvOperation): Promise<
   const outcome: unknown = await c.env.USER_PRESENCE.getByName(writer.userId).writeKv(writer.authority, op);
   const result = outcome as KvWriteResult;
   if (result.ok && result.changed) {
-    await new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env)).purge(writer.userId);
+    await new EdgeCache(caches.default, cacheOrigin(c.env), cacheTtlSeconds(c.env)).purge(writer.userId);
     c.executionCtx.waitUntil(announceChanges(c.env, [result]));
   }
   return result;

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { withCurrentTime } from "../durable-objects/payloads/current-time.ts";
 import type { PresenceSnapshot } from "../durable-objects/user-presence/index.ts";
 import { type CachedRead, type Dialect, EdgeCache } from "./edge-cache.ts";
-import { cacheTtlSeconds, type Env } from "./env.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
 
 /**
  * Reading a user's public payload, through the edge cache. A miss asks the user's object once and
@@ -42,7 +42,7 @@ export async function readUsers(
   userIds: string[],
   dialect: Dialect,
 ): Promise<UserRead[]> {
-  const cache = new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env));
+  const cache = new EdgeCache(caches.default, cacheOrigin(c.env), cacheTtlSeconds(c.env));
   const hits = await Promise.all(userIds.map((id) => cache.get(id, dialect)));
   const misses = userIds.filter((_, n) => !hits[n]);
   const monitored = new Set(misses.length === 0 ? [] : await monitoredAmong(c.env, misses));

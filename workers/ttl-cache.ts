@@ -1,6 +1,6 @@
 /**
  * One kind of entry in the Cache API of the data centre serving the request. The Cache API keys by
- * URL, so keys sit under the request's own origin and a prefix no route serves; the Cache-Control
+ * URL, so keys sit under one canonical origin (env.ts cacheOrigin) and a prefix no route serves; the Cache-Control
  * each entry is stored with is what makes it expire after the TTL. A TTL of 0 stores and finds
  * nothing, but deletes still go through, so turning the cache off never leaves an entry unpurged.
  */
@@ -9,9 +9,9 @@ export class TtlCache {
   #base: string;
   #ttlSeconds: number;
 
-  constructor(cache: Cache, requestUrl: string, prefix: string, ttlSeconds: number) {
+  constructor(cache: Cache, origin: string, prefix: string, ttlSeconds: number) {
     this.#cache = cache;
-    this.#base = `${new URL(requestUrl).origin}/${prefix}/`;
+    this.#base = `${origin}/${prefix}/`;
     this.#ttlSeconds = ttlSeconds;
   }
 

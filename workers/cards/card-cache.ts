@@ -17,8 +17,8 @@ export interface RenderedCard {
 export class CardCache {
   #entries: TtlCache;
 
-  constructor(cache: Cache, requestUrl: string, ttlSeconds: number) {
-    this.#entries = new TtlCache(cache, requestUrl, "__card-cache", ttlSeconds);
+  constructor(cache: Cache, origin: string, ttlSeconds: number) {
+    this.#entries = new TtlCache(cache, origin, "__card-cache", ttlSeconds);
   }
 
   /** The key for one card: the options key is hashed to keep URLs short whatever the messages say. */

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { CardQuery } from "../../schemas/card.ts";
 import type { LanternUser } from "../../schemas/lantern.ts";
-import { cacheTtlSeconds, type Env, shapingOptions } from "../env.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env, shapingOptions } from "../env.ts";
 import { readUser } from "../presence-reads.ts";
 import { CardCache, cardEtag, type RenderedCard } from "./card-cache.ts";
 import { renderErrorCard } from "./error-card.ts";
@@ -38,7 +38,7 @@ export async function serveCard(c: Ctx, userId: string, query: CardQuery): Promi
 
   // With a TTL of 0 the cache finds and stores nothing (ttl-cache.ts), and images are not cached.
   const ttl = cacheTtlSeconds(c.env);
-  const cache = new CardCache(caches.default, c.req.url, ttl);
+  const cache = new CardCache(caches.default, cacheOrigin(c.env), ttl);
   const key = await cache.keyFor(userId, read.etag ?? "unversioned", optionsKey(options));
   const hit = await cache.get(key);
   if (hit) return cardResponse(c, hit, 200, { cache: "hit" });
@@ -68,7 +68,7 @@ async function inlineImages(
   const { images, stats } = await loadImages(Object.values(urls), {
     fetch: (input, init) => fetch(input, init),
     cache: imageCache,
-    origin: new URL(c.req.url).origin,
+    origin: cacheOrigin(c.env),
     allowed: (url) => isAllowedImageUrl(url, shaping),
     timeoutMs: IMAGE_TIMEOUT_MS,
     maxBytes: MAX_IMAGE_BYTES,

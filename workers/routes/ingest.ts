@@ -13,7 +13,7 @@ import {
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
 import { EdgeCache } from "../edge-cache.ts";
-import { cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH, socketHubCount } from "../env.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH, socketHubCount } from "../env.ts";
 import { announceChanges } from "../hub-fanout.ts";
 import { hubName } from "./socket.ts";
 
@@ -194,7 +194,7 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
     if ("response" in parsed) return parsed.response;
     const batch = parsed.data as IngestBatch;
 
-    const cache = new EdgeCache(caches.default, c.req.url, cacheTtlSeconds(c.env));
+    const cache = new EdgeCache(caches.default, cacheOrigin(c.env), cacheTtlSeconds(c.env));
     let applied = 0;
     let stale = 0;
     const results: ApplyResult[] = [];
