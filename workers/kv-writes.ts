@@ -28,7 +28,13 @@ export interface WriteRefusal {
   message: string;
 }
 
-/** The target user and the caller's authority; `@me` is the token's own user (Lanyard's style). */
+/**
+ * The target user and the caller's authority; `@me` is the token's own user (Lanyard's style).
+ * Everything it needs is in the headers, so routes ask it before reading a body: a request whose
+ * token the directory does not give to the target user is refused without its body being read,
+ * and without reaching (and so creating) the target's object. The object checks the token again
+ * on the write, so a directory row left behind by an interrupted rotation authorises nothing.
+ */
 export async function writerOf(c: Ctx, idParam: string): Promise<Writer | WriteRefusal> {
   const token = tokenFromHeader(c.req.header("Authorization"));
   if (!token) {
@@ -39,19 +45,23 @@ export async function writerOf(c: Ctx, idParam: string): Promise<Writer | WriteR
       message: "Send your write token in the Authorization header (get one with /storage token create).",
     };
   }
-  const hash = await hashToken(token);
-  if (idParam === "@me") {
-    const userId = await tokenDirectory(c.env, hash).lookup(hash);
-    if (!userId) return { ok: false, status: 401, code: "invalid_token", message: "The token is not valid." };
-    return { userId, authority: { token_hash: hash } };
-  }
-  if (!Snowflake.safeParse(idParam).success) {
+  if (idParam !== "@me" && !Snowflake.safeParse(idParam).success) {
     return {
       ok: false,
       status: 400,
       code: "invalid_user_id",
       message: "The user id must be a Discord id (17 to 20 digits) or @me.",
     };
+  }
+  const hash = await hashToken(token);
+  const owner = await tokenDirectory(c.env, hash).lookup(hash);
+  if (idParam === "@me") {
+    if (!owner) return { ok: false, status: 401, code: "invalid_token", message: "The token is not valid." };
+    return { userId: owner, authority: { token_hash: hash } };
+  }
+  // User ids are public, so comparing them need not be constant-time; the hash lookup is by key.
+  if (owner !== idParam) {
+    return { ok: false, status: 401, code: "invalid_token", message: "The token is not this user's." };
   }
   return { userId: idParam, authority: { token_hash: hash } };
 }
@@ -66,20 +76,4 @@ export async function writeKv(c: Ctx, writer: Writer, op: KvOperation): Promise<
     c.executionCtx.waitUntil(announceChanges(c.env, [result]));
   }
   return result;
-}
-
-/** Largest body of a one-value write: 30,000 characters, each up to six bytes once JSON-escaped. */
-export const MAX_VALUE_BODY_BYTES = 256 * 1024;
-/**
- * Largest merge body. 512 pairs at the limits are 15.4 M characters, which JSON may spell in up to
- * 46 MB of UTF-8 (or more with \u escapes): too much to parse at once in a 128 MB isolate, so a
- * merge is capped at 16 MiB and a larger store is built in several merges (documented).
- */
-export const MAX_MERGE_BODY_BYTES = 16 * 1024 * 1024;
-
-/** The request body as text, or null when it is larger than `max` bytes. */
-export async function bodyWithin(c: Ctx, max: number): Promise<string | null> {
-  if (Number(c.req.header("content-length") ?? 0) > max) return null;
-  const body = await c.req.text();
-  return new TextEncoder().encode(body).byteLength > max ? null : body;
 }

@@ -12,6 +12,7 @@ import {
 } from "../../schemas/ingest.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import { readBody } from "../body.ts";
 import { EdgeCache } from "../edge-cache.ts";
 import { cacheOrigin, cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH, socketHubCount } from "../env.ts";
 import { announceChanges } from "../hub-fanout.ts";
@@ -44,10 +45,9 @@ async function authenticate(c: Ctx): Promise<{ body: string } | Response> {
   if (!secret || secret.length < MIN_INGEST_SECRET_LENGTH) {
     return c.json({ error: "ingest is not configured: INGEST_SECRET is missing or too short" }, 503);
   }
-  const declared = Number(c.req.header("content-length") ?? 0);
-  if (declared > INGEST_LIMITS.maxBodyBytes) return tooLarge(c);
-  const body = await c.req.text();
-  if (new TextEncoder().encode(body).byteLength > INGEST_LIMITS.maxBodyBytes) return tooLarge(c);
+  // The HMAC covers the body, so it must be read, but never past the limit.
+  const body = await readBody(c, INGEST_LIMITS.maxBodyBytes);
+  if (body === null) return tooLarge(c);
   const verdict = await verifyIngest(
     secret,
     { signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER) },

@@ -2,13 +2,13 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Interaction } from "../../schemas/interactions.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import { BODY_LIMITS, readBody } from "../body.ts";
 import { perform } from "../bot/handlers.ts";
 import { interactionIdShard, rememberUntil } from "../bot/replay.ts";
 import { pong } from "../bot/replies.ts";
 import { routeInteraction } from "../bot/router.ts";
 import { isPublicKey, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyInteraction } from "../bot/signature.ts";
 import type { Env } from "../env.ts";
-import { bodyWithin } from "../kv-writes.ts";
 
 /**
  * POST /interactions: the bot. Discord calls it for every slash command and button press, signed
@@ -18,8 +18,7 @@ import { bodyWithin } from "../kv-writes.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
-/** Far above any interaction Discord sends (a button's carries its message, at most a few tens of KiB). */
-export const MAX_INTERACTION_BODY_BYTES = 256 * 1024;
+export const MAX_INTERACTION_BODY_BYTES = BODY_LIMITS.interaction;
 
 const InteractionError = z
   .object({ error: z.string(), reason: z.string().optional() })
@@ -87,7 +86,7 @@ export function registerInteractions(app: OpenAPIHono<{ Bindings: Env }>) {
     if (!publicKey) return notConfigured(c, "is not set (the application's public key)");
     if (!isPublicKey(publicKey))
       return notConfigured(c, "must be the application's public key, 64 hex digits");
-    const body = await bodyWithin(c, MAX_INTERACTION_BODY_BYTES);
+    const body = await readBody(c, MAX_INTERACTION_BODY_BYTES);
     if (body === null) return c.json({ error: `body exceeds ${MAX_INTERACTION_BODY_BYTES} bytes` }, 413);
     const verdict = await verifyInteraction(
       publicKey,

@@ -3,8 +3,9 @@ import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import { KeyValuePairs, KvKey } from "../../schemas/kv.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import { BODY_LIMITS, readBody } from "../body.ts";
 import type { Env } from "../env.ts";
-import { bodyWithin, MAX_VALUE_BODY_BYTES, writeKv, writerOf } from "../kv-writes.ts";
+import { writeKv, writerOf } from "../kv-writes.ts";
 
 /**
  * Lantern's storage routes (shared/reference/lantern-swagger.json): reads are public, writes carry
@@ -91,9 +92,7 @@ async function readPairs(c: Ctx, id: string) {
 }
 
 /** The value of a PUT or PATCH: `{"value": "..."}` in the body, or the `value` query parameter. */
-async function requestedValue(c: Ctx): Promise<{ value: unknown } | Response> {
-  const body = await bodyWithin(c, MAX_VALUE_BODY_BYTES);
-  if (body === null) return lanternError(c, 413, `The body is larger than ${MAX_VALUE_BODY_BYTES} bytes.`);
+function requestedValue(c: Ctx, body: string): { value: unknown } | Response {
   if (body.trim() !== "") {
     try {
       const parsed = JSON.parse(body) as unknown;
@@ -108,12 +107,29 @@ async function requestedValue(c: Ctx): Promise<{ value: unknown } | Response> {
 }
 
 /**
- * One authorised write; Lantern's success body. `missing` words the 404 of a write that needs
- * something to exist (a key for PATCH and DELETE, any pair for DELETE of the storage).
+ * One authorised write; Lantern's success body. The token comes first (it is a header), then the
+ * body within `maxBytes`, which `toOp` turns into the operation or refuses: a request without the
+ * right token never has its body read, and one that is too large is abandoned at the limit.
+ * `missing` words the 404 of a write that needs something to exist (a key for PATCH and DELETE,
+ * any pair for DELETE of the storage).
  */
-async function write(c: Ctx, id: string, op: KvOperation, missing?: string | ((id: string) => string)) {
+async function write(
+  c: Ctx,
+  id: string,
+  maxBytes: number,
+  toOp: (body: string) => KvOperation | Response,
+  missing?: string | ((id: string) => string),
+) {
   const writer = await writerOf(c, id);
   if ("ok" in writer) return lanternError(c, writer.status, writer.message);
+  const body = await readBody(c, maxBytes);
+  if (body === null) {
+    const limit =
+      maxBytes === 0 ? "This request takes no body." : `The body is larger than ${maxBytes} bytes.`;
+    return lanternError(c, 413, limit);
+  }
+  const op = toOp(body);
+  if (op instanceof Response) return op;
   const result = await writeKv(c, writer, op);
   if (result.ok) {
     if (op.kind === "reset" && !result.changed) return lanternError(c, 404, noStorage(writer.userId));
@@ -170,23 +186,26 @@ export function registerLanternStorage(app: OpenAPIHono<{ Bindings: Env }>) {
     validationError,
   );
 
-  // Writes validate by hand (size first, then the token, then the value) and return Lantern's
+  // Writes validate by hand (the token first, then the size, then the value) and return Lantern's
   // messages, so their routes are declared for the docs only.
   app.openAPIRegistry.registerPath(storageRoute("delete"));
-  app.delete("/api/v1/users/:id/storage", (c) => write(c, c.req.param("id"), { kind: "reset" }, noStorage));
+  app.delete("/api/v1/users/:id/storage", (c) =>
+    write(c, c.req.param("id"), BODY_LIMITS.none, () => ({ kind: "reset" }), noStorage),
+  );
   for (const method of ["put", "patch", "delete"] as const) {
     app.openAPIRegistry.registerPath(keyRoute(method));
     app.on(method.toUpperCase(), "/api/v1/users/:id/storage/:key", async (c) => {
       const { id, key } = c.req.param() as { id: string; key: string };
-      if (method === "delete") return write(c, id, { kind: "delete", key, mustExist: true }, keyMissing(key));
-      const value = await requestedValue(c);
-      if (value instanceof Response) return value;
-      return write(
-        c,
-        id,
-        { kind: method === "put" ? "set" : "update", key, value: value.value },
-        keyMissing(key),
-      );
+      if (method === "delete") {
+        const op = { kind: "delete", key, mustExist: true } as const;
+        return write(c, id, BODY_LIMITS.none, () => op, keyMissing(key));
+      }
+      const toOp = (body: string): KvOperation | Response => {
+        const value = requestedValue(c, body);
+        if (value instanceof Response) return value;
+        return { kind: method === "put" ? "set" : "update", key, value: value.value };
+      };
+      return write(c, id, BODY_LIMITS.value, toOp, keyMissing(key));
     });
   }
 }

@@ -2,8 +2,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import { KeyValuePairs } from "../../schemas/kv.ts";
+import { BODY_LIMITS, readBody } from "../body.ts";
 import type { Env } from "../env.ts";
-import { bodyWithin, MAX_MERGE_BODY_BYTES, MAX_VALUE_BODY_BYTES, writeKv, writerOf } from "../kv-writes.ts";
+import { type Writer, writeKv, writerOf } from "../kv-writes.ts";
 
 /**
  * Lanyard's key-value writes: PUT a raw body, PATCH a JSON object merged in at once, DELETE a key
@@ -75,7 +76,12 @@ function lanyardError(c: Ctx, status: number, code: string, message: string, ret
   return c.json({ success: false as const, error: { code, message } }, status as 400, headers);
 }
 
-async function write(c: Ctx, op: KvOperation) {
+/**
+ * One write: the token first (it is a header), then the body within `maxBytes`, which `toOp`
+ * turns into the operation or refuses; so a request without the right token never has its body
+ * read, and one that is too large is abandoned at the limit.
+ */
+async function write(c: Ctx, maxBytes: number, toOp: (body: string) => KvOperation | Response) {
   const writer = await writerOf(c, c.req.param("id") ?? "");
   if ("ok" in writer) {
     return lanyardError(
@@ -85,6 +91,14 @@ async function write(c: Ctx, op: KvOperation) {
       writer.message,
     );
   }
+  const body = await readBody(c, maxBytes);
+  if (body === null) return tooLarge(c, maxBytes);
+  const op = toOp(body);
+  if (op instanceof Response) return op;
+  return perform(c, writer, op);
+}
+
+async function perform(c: Ctx, writer: Writer, op: KvOperation) {
   const result = await writeKv(c, writer, op);
   if (result.ok) return c.body(null, 204);
   if (result.status === 401) return lanyardError(c, 401, "no_permission", result.message);
@@ -92,31 +106,32 @@ async function write(c: Ctx, op: KvOperation) {
 }
 
 const tooLarge = (c: Ctx, max: number) =>
-  lanyardError(c, 413, "body_too_large", `The body is larger than ${max} bytes.`);
+  lanyardError(
+    c,
+    413,
+    "body_too_large",
+    max === 0 ? "This request takes no body." : `The body is larger than ${max} bytes.`,
+  );
 
 export function registerLanyardKv(app: OpenAPIHono<{ Bindings: Env }>) {
-  // Validated by hand (size, token, then the pairs), so the routes are declared for the docs only.
+  // Validated by hand (token, size, then the pairs), so the routes are declared for the docs only.
   for (const route of Object.values(routes)) app.openAPIRegistry.registerPath(route);
 
-  app.put("/v1/users/:id/kv/:key", async (c) => {
-    const value = await bodyWithin(c, MAX_VALUE_BODY_BYTES);
-    if (value === null) return tooLarge(c, MAX_VALUE_BODY_BYTES);
-    return write(c, { kind: "set", key: c.req.param("key"), value });
-  });
+  app.put("/v1/users/:id/kv/:key", (c) =>
+    write(c, BODY_LIMITS.value, (value) => ({ kind: "set", key: c.req.param("key"), value })),
+  );
 
-  app.patch("/v1/users/:id/kv", async (c) => {
-    const body = await bodyWithin(c, MAX_MERGE_BODY_BYTES);
-    if (body === null) return tooLarge(c, MAX_MERGE_BODY_BYTES);
-    let pairs: unknown;
-    try {
-      pairs = JSON.parse(body);
-    } catch {
-      return lanyardError(c, 400, "invalid_body", "The body must be a JSON object of string values.");
-    }
-    return write(c, { kind: "merge", pairs });
-  });
+  app.patch("/v1/users/:id/kv", (c) =>
+    write(c, BODY_LIMITS.merge, (body) => {
+      try {
+        return { kind: "merge", pairs: JSON.parse(body) as unknown };
+      } catch {
+        return lanyardError(c, 400, "invalid_body", "The body must be a JSON object of string values.");
+      }
+    }),
+  );
 
   app.delete("/v1/users/:id/kv/:key", (c) =>
-    write(c, { kind: "delete", key: c.req.param("key"), mustExist: false }),
+    write(c, BODY_LIMITS.none, () => ({ kind: "delete", key: c.req.param("key"), mustExist: false })),
   );
 }
