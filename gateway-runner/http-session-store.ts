@@ -1,6 +1,6 @@
 import { type GatewaySession, GatewaySessions } from "../schemas/gateway-sessions.ts";
 import type { SessionStore } from "./session-store.ts";
-import { signedFetch } from "./signed-fetch.ts";
+import { ingestRouteUrl, signedFetch } from "./signed-fetch.ts";
 
 /**
  * Sessions kept by the Worker (GET and PUT {INGEST_URL}/sessions, signed like /ingest), for
@@ -55,11 +55,6 @@ export class HttpSessionStore implements SessionStore {
   }
 }
 
-/** https://worker.example/ingest → https://worker.example/ingest/sessions (query and hash dropped). */
 export function sessionsUrl(ingestUrl: string): string {
-  const url = new URL(ingestUrl);
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/sessions`;
-  url.search = "";
-  url.hash = "";
-  return url.toString();
+  return ingestRouteUrl(ingestUrl, "sessions").toString();
 }

@@ -110,6 +110,17 @@ export function createMetrics() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    reconciliations: new Counter({
+      name: "porchlight_runner_reconciliations_total",
+      help: "Complete member lists compared with the Worker's record of the guild's members: completed, failed (retried).",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    reconciledLeaves: new Counter({
+      name: "porchlight_runner_reconciled_leaves_total",
+      help: "Members the Worker still held in a guild whose complete member list lacked them, sent as leaves.",
+      registers: [registry],
+    }),
     checkpoints: new Counter({
       name: "porchlight_runner_checkpoints_total",
       help: "Session checkpoints written to the session store, by outcome.",

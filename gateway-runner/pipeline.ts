@@ -5,16 +5,19 @@ import { describeError, type Logger } from "./log.ts";
 import type { MemberRequests } from "./member-requests.ts";
 import type { RunnerMetrics } from "./metrics.ts";
 import type { PresenceRouter } from "./presence-router.ts";
+import type { Reconciler } from "./reconciler.ts";
 import type { SequenceTracker } from "./sequence-tracker.ts";
 
 /**
  * The dispatch path, from one gateway event to deltas in the forward buffer: the router says what
- * the event means for which users, member requests are sent and completed, and each delta holds the
- * event's sequence until the Worker has it. Synchronous: nothing on this path waits.
+ * the event means for which users, member requests are sent and completed (and each complete list
+ * reconciled against the Worker's record, off this path), and each delta holds the event's
+ * sequence until the Worker has it. Synchronous: nothing on this path waits.
  */
 export class PresencePipeline {
   readonly #router: PresenceRouter;
   readonly #requests: MemberRequests;
+  readonly #reconciler: Reconciler;
   readonly #tracker: SequenceTracker;
   readonly #forwarder: Forwarder;
   readonly #metrics: RunnerMetrics;
@@ -25,6 +28,7 @@ export class PresencePipeline {
   constructor(deps: {
     router: PresenceRouter;
     requests: MemberRequests;
+    reconciler: Reconciler;
     tracker: SequenceTracker;
     forwarder: Forwarder;
     metrics: RunnerMetrics;
@@ -33,6 +37,7 @@ export class PresencePipeline {
   }) {
     this.#router = deps.router;
     this.#requests = deps.requests;
+    this.#reconciler = deps.reconciler;
     this.#tracker = deps.tracker;
     this.#forwarder = deps.forwarder;
     this.#metrics = deps.metrics;
@@ -75,9 +80,20 @@ export class PresencePipeline {
     }
   }
 
+  /**
+   * Leaves found by reconciling a complete member list with the Worker. They hold no sequence: if
+   * they are lost with the process, the next one asks for a member list and reconciles again.
+   */
+  onReconciled(updates: UserUpdate[]): void {
+    if (!this.#accepting) return;
+    for (const update of updates) this.#forwarder.add(update, performance.now(), null);
+    this.#metrics.monitoredUsers.set(this.#router.memberCount);
+  }
+
   stopAccepting(): void {
     this.#accepting = false;
     this.#requests.stop();
+    this.#reconciler.stop();
   }
 
   #route(shardId: number, payload: GatewayDispatchPayload): UserUpdate[] {
@@ -96,7 +112,10 @@ export class PresencePipeline {
         break;
       case GatewayDispatchEvents.GuildMembersChunk: {
         const complete = this.#requests.onChunk(payload.d);
-        if (complete) updates.push(...this.#router.completeMemberList(complete.guildId, complete.memberIds));
+        if (complete) {
+          updates.push(...this.#router.completeMemberList(complete.guildId, complete.memberIds));
+          this.#reconciler.request(complete.guildId);
+        }
         break;
       }
       default:

@@ -12,9 +12,11 @@ import { MemberRequests } from "./member-requests.ts";
 import { createMetrics, type RunnerMetrics } from "./metrics.ts";
 import { PresencePipeline } from "./pipeline.ts";
 import { PresenceRouter } from "./presence-router.ts";
+import { Reconciler } from "./reconciler.ts";
 import { SequenceTracker } from "./sequence-tracker.ts";
 import { SessionCache } from "./session-cache.ts";
 import type { SessionStore } from "./session-store.ts";
+import { WorkerMembers } from "./worker-members.ts";
 
 /**
  * The composition root: builds every part from the config and wires them together. The data flows
@@ -85,9 +87,19 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     metrics,
     log,
   });
+  const workerMembers = new WorkerMembers(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs);
+  const reconciler = new Reconciler({
+    fetchMembers: (guildId) => workerMembers.of(guildId),
+    reconcile: (guildId, ids) => router.reconcile(guildId, ids),
+    deliver: (updates) => pipeline.onReconciled(updates),
+    backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+    metrics,
+    log,
+  });
   const pipeline = new PresencePipeline({
     router,
     requests,
+    reconciler,
     tracker,
     forwarder,
     metrics,

@@ -18,3 +18,12 @@ export async function signedFetch(
     signal: AbortSignal.timeout(request.timeoutMs),
   });
 }
+
+/** A route under the ingest URL: https://w.example/ingest + "sessions" → https://w.example/ingest/sessions (query and hash dropped). */
+export function ingestRouteUrl(ingestUrl: string, path: string): URL {
+  const url = new URL(ingestUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${path}`;
+  url.search = "";
+  url.hash = "";
+  return url;
+}

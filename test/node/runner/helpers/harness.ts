@@ -53,11 +53,14 @@ export async function startHarness(
     runner?: RunnerOptions;
     /** The secret the receiver checks signatures with, when it is not the runner's. */
     receiverSecret?: string;
+    /** Runs before the runner starts: what the Worker held already. */
+    prepare?: (receiver: IngestReceiver) => void;
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "porchlight-runner-"));
   const emulator = await startEmulator({ ...EMULATOR_DEFAULTS, ...options.emulator });
   const receiver = await IngestReceiver.start(options.receiverSecret ?? TEST_SECRET);
+  options.prepare?.(receiver);
   const config = parseConfig({
     env: runnerEnv(emulator, receiver, { SESSION_STORE: join(dir, "sessions.json"), ...options.env }),
   });

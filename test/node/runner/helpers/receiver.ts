@@ -38,6 +38,8 @@ export class IngestReceiver {
   sessions: GatewaySession[] = [];
   sessionWrites = 0;
   override: Override | null = null;
+  /** GET /ingest/guilds/:id/members answers 503 this many more times (a Worker failing for a while). */
+  memberPagesFailing = 0;
   #server: Server | null = null;
   #port = 0;
 
@@ -82,6 +84,19 @@ export class IngestReceiver {
     return this.requests.filter((r) => r.status === status).length;
   }
 
+  /**
+   * What the Worker's GET /ingest/guilds/:id/members answers: the users whose latest membership names
+   * the guild, in id (text) order, `limit` at a time after `after`.
+   */
+  guildMembers(guildId: string, after: string, limit: number): { user_ids: string[]; next: string | null } {
+    const ids = [...this.users]
+      .filter(([id, u]) => id > after && u.membership?.guild_ids?.includes(guildId))
+      .map(([id]) => id)
+      .sort();
+    const page = ids.slice(0, limit);
+    return { user_ids: page, next: ids.length > limit ? page.at(-1)! : null };
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -103,6 +118,16 @@ export class IngestReceiver {
       return reply(401, { error: verdict.reason });
     }
     if (path === "/ingest/sessions") return this.#sessionsRoute(req.method ?? "", body, reply, record);
+    const guildMembers = path.match(/^\/ingest\/guilds\/(\d+)\/members$/);
+    if (guildMembers && req.method === "GET") {
+      if (this.memberPagesFailing > 0) {
+        this.memberPagesFailing -= 1;
+        return reply(503, { error: "failing on purpose" });
+      }
+      const query = new URL(req.url ?? "/", "http://receiver").searchParams;
+      const limit = Number(query.get("limit") ?? 1000);
+      return reply(200, this.guildMembers(guildMembers[1]!, query.get("after") ?? "", limit));
+    }
     if (path !== "/ingest" || req.method !== "POST") return reply(404, { error: "not found" });
     let parsed: ReturnType<typeof IngestBatch.safeParse>;
     try {

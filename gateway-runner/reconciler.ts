@@ -1,0 +1,96 @@
+import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
+import type { UserUpdate } from "./coalescer.ts";
+import { describeError, type Logger } from "./log.ts";
+import type { RunnerMetrics } from "./metrics.ts";
+
+/**
+ * After a complete member list of a guild, asks the Worker which members it holds there and hands
+ * the leaves of those the list lacked to the forward buffer. This is what a member who left while
+ * the runner was down (and could not RESUME, so Discord never replayed the GUILD_MEMBER_REMOVE)
+ * needs: the new process's registry never had them. Off the dispatch path; a Worker that cannot
+ * answer is asked again with backoff, never failing the runner.
+ */
+interface Attempt {
+  attempt: number;
+  timer: NodeJS.Timeout | null;
+}
+
+export class Reconciler {
+  readonly #fetchMembers: (guildId: string) => Promise<string[]>;
+  readonly #reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[];
+  readonly #deliver: (updates: UserUpdate[]) => void;
+  readonly #backoff: BackoffPolicy;
+  readonly #metrics: RunnerMetrics;
+  readonly #log: Logger;
+  /** Per guild, the attempt that counts: a newer complete list replaces an older one's attempt. */
+  readonly #current = new Map<string, Attempt>();
+  #stopped = false;
+
+  constructor(deps: {
+    fetchMembers: (guildId: string) => Promise<string[]>;
+    reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[];
+    deliver: (updates: UserUpdate[]) => void;
+    backoff: BackoffPolicy;
+    metrics: RunnerMetrics;
+    log: Logger;
+  }) {
+    this.#fetchMembers = deps.fetchMembers;
+    this.#reconcile = deps.reconcile;
+    this.#deliver = deps.deliver;
+    this.#backoff = deps.backoff;
+    this.#metrics = deps.metrics;
+    this.#log = deps.log;
+  }
+
+  /** A complete member list of the guild has been handled: reconcile it against the Worker. */
+  request(guildId: string): void {
+    if (this.#stopped) return;
+    const previous = this.#current.get(guildId);
+    if (previous?.timer) clearTimeout(previous.timer);
+    const run: Attempt = { attempt: 0, timer: null };
+    this.#current.set(guildId, run);
+    void this.#run(guildId, run);
+  }
+
+  /** Nothing more is delivered; attempts in flight are abandoned (the next process reconciles). */
+  stop(): void {
+    this.#stopped = true;
+    for (const run of this.#current.values()) if (run.timer) clearTimeout(run.timer);
+    this.#current.clear();
+  }
+
+  async #run(guildId: string, run: Attempt): Promise<void> {
+    run.attempt += 1;
+    let workerMemberIds: string[];
+    try {
+      workerMemberIds = await this.#fetchMembers(guildId);
+    } catch (error) {
+      if (this.#current.get(guildId) !== run) return;
+      const delay = backoffDelay(run.attempt, this.#backoff);
+      this.#metrics.reconciliations.inc({ outcome: "failed" });
+      this.#log.warn("the Worker's member record could not be read; retrying", {
+        guild_id: guildId,
+        error: describeError(error),
+        attempt: run.attempt,
+        retry_in_ms: delay,
+      });
+      run.timer = setTimeout(() => {
+        run.timer = null;
+        void this.#run(guildId, run);
+      }, delay);
+      return;
+    }
+    if (this.#current.get(guildId) !== run) return;
+    this.#current.delete(guildId);
+    // Compared now, not when the list completed: a member who joined since is in the registry.
+    const leaves = this.#reconcile(guildId, workerMemberIds);
+    this.#deliver(leaves);
+    this.#metrics.reconciliations.inc({ outcome: "completed" });
+    this.#metrics.reconciledLeaves.inc(leaves.length);
+    this.#log.info("member list reconciled with the Worker", {
+      guild_id: guildId,
+      worker_members: workerMemberIds.length,
+      left: leaves.length,
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import { GatewayDispatchEvents, type GatewayDispatchPayload } from "discord-api-types/v10";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Forwarder } from "../../../gateway-runner/forwarder.ts";
+import { createLogger } from "../../../gateway-runner/log.ts";
+import { createMetrics, type RunnerMetrics } from "../../../gateway-runner/metrics.ts";
+import { OFFLINE } from "../../../gateway-runner/normalize.ts";
+import { PresenceRouter } from "../../../gateway-runner/presence-router.ts";
+import { Reconciler } from "../../../gateway-runner/reconciler.ts";
+import { WorkerMembers } from "../../../gateway-runner/worker-members.ts";
+import { TEST_SECRET } from "./helpers/harness.ts";
+import { IngestReceiver } from "./helpers/receiver.ts";
+import { waitFor } from "./helpers/wait.ts";
+
+// Reconciling a complete member list with the Worker's record, against the real receiver (which
+// keeps each user's guilds as the Worker does): the paged client, then the reconciler feeding the
+// router's leaves through a real forwarder.
+
+const GUILD = "1191168914227200002";
+const OTHER = "1191168914227200009";
+const id = (i: number) => String(1191168918421504000n + BigInt(i));
+const JOINED = "2024-01-02T00:00:00.000Z";
+
+let receiver: IngestReceiver;
+let metrics: RunnerMetrics;
+let forwarder: Forwarder | undefined;
+let reconciler: Reconciler | undefined;
+
+/** What an earlier runner process left in the Worker: these users as members of these guilds. */
+function held(userIds: string[], guildIds: string[]): void {
+  for (const userId of userIds) {
+    receiver.users.set(userId, { version: 1, membership: { joined_at: JOINED, guild_ids: guildIds } });
+  }
+}
+
+const counter = async (name: "reconciliations" | "reconciledLeaves", labels: Record<string, string> = {}) =>
+  (await metrics[name].get()).values.find((v) =>
+    Object.entries(labels).every(([k, l]) => (v.labels as Record<string, string>)[k] === l),
+  )?.value ?? 0;
+
+beforeEach(async () => {
+  receiver = await IngestReceiver.start(TEST_SECRET);
+  metrics = createMetrics();
+});
+afterEach(async () => {
+  reconciler?.stop();
+  forwarder?.stop();
+  await receiver.close();
+});
+
+describe("WorkerMembers", () => {
+  it("reads every page of a guild's members, and only that guild's", async () => {
+    held([id(5), id(1), id(3), id(4), id(2)], [GUILD]);
+    held([id(9)], [OTHER]);
+    const members = new WorkerMembers(receiver.ingestUrl, TEST_SECRET, 5_000, 2);
+    expect(await members.of(GUILD)).toEqual([id(1), id(2), id(3), id(4), id(5)]);
+    expect(receiver.requests.filter((r) => r.path === `/ingest/guilds/${GUILD}/members`)).toHaveLength(3);
+    expect(await members.of(OTHER)).toEqual([id(9)]);
+  });
+
+  it("fails naming the status when the Worker refuses the signature", async () => {
+    const members = new WorkerMembers(receiver.ingestUrl, "w".repeat(40), 5_000);
+    await expect(members.of(GUILD)).rejects.toThrow(
+      /guilds\/1191168914227200002\/members\?limit=1000 answered HTTP 401/,
+    );
+  });
+});
+
+describe("Reconciler", () => {
+  function start(): PresenceRouter {
+    const router = new PresenceRouter([GUILD, OTHER]);
+    forwarder = new Forwarder({
+      ingestUrl: receiver.ingestUrl,
+      secret: TEST_SECRET,
+      flushWindowMs: 10,
+      backoff: { baseMs: 20, capMs: 200 },
+      timeoutMs: 5_000,
+      release: () => {},
+      metrics,
+      log: createLogger("silent"),
+    });
+    const members = new WorkerMembers(receiver.ingestUrl, TEST_SECRET, 5_000);
+    reconciler = new Reconciler({
+      fetchMembers: (guildId) => members.of(guildId),
+      reconcile: (guildId, ids) => router.reconcile(guildId, ids),
+      deliver: (updates) => {
+        for (const update of updates) forwarder!.add(update, performance.now(), null);
+      },
+      backoff: { baseMs: 20, capMs: 200 },
+      metrics,
+      log: createLogger("silent"),
+    });
+    return router;
+  }
+
+  /** A fresh process's complete member list of GUILD: these users only. */
+  function completeList(router: PresenceRouter, userIds: string[]): void {
+    const members = userIds.map((userId) => ({
+      user: { id: userId, username: `u${userId}` },
+      joined_at: JOINED,
+      roles: [],
+    }));
+    const payload = {
+      op: 0,
+      s: 1,
+      t: GatewayDispatchEvents.GuildCreate,
+      d: { id: GUILD, members, presences: [] },
+    };
+    for (const update of router.handle(payload as unknown as GatewayDispatchPayload))
+      forwarder!.add(update, performance.now(), null);
+    router.completeMemberList(GUILD, new Set(userIds));
+  }
+
+  it("sends a leave for each member the Worker holds that the list lacks, retrying a failing Worker", async () => {
+    held([id(1), id(2), id(3)], [GUILD]);
+    const router = start();
+    completeList(router, [id(1)]);
+    receiver.memberPagesFailing = 2;
+    reconciler!.request(GUILD);
+    await waitFor("the leaves", () =>
+      [id(2), id(3)].every((userId) => receiver.users.get(userId)?.membership === null),
+    );
+    expect(receiver.users.get(id(2))?.presence).toEqual(OFFLINE);
+    expect(receiver.users.get(id(1))?.membership).toEqual({ joined_at: JOINED, guild_ids: [GUILD] });
+    expect(receiver.guildMembers(GUILD, "", 1000).user_ids).toEqual([id(1)]);
+    expect(await counter("reconciliations", { outcome: "failed" })).toBe(2);
+    expect(await counter("reconciliations", { outcome: "completed" })).toBe(1);
+    expect(await counter("reconciledLeaves")).toBe(2);
+  });
+
+  it("keeps a member the Worker also holds in another guild, correcting their guilds", async () => {
+    held([id(4)], [GUILD, OTHER]);
+    const router = start();
+    router.handle({
+      op: 0,
+      s: 1,
+      t: GatewayDispatchEvents.GuildMemberAdd,
+      d: { guild_id: OTHER, user: { id: id(4), username: "both" }, joined_at: JOINED, roles: [] },
+    } as unknown as GatewayDispatchPayload);
+    completeList(router, []);
+    reconciler!.request(GUILD);
+    await waitFor("the corrected guilds", () => receiver.guildMembers(GUILD, "", 1000).user_ids.length === 0);
+    expect(receiver.users.get(id(4))?.membership).toEqual({ joined_at: JOINED, guild_ids: [OTHER] });
+  });
+
+  it("delivers nothing once stopped, even if the Worker answers later", async () => {
+    held([id(7)], [GUILD]);
+    const router = start();
+    completeList(router, []);
+    receiver.memberPagesFailing = 1;
+    reconciler!.request(GUILD);
+    await waitFor("the failure", async () => (await counter("reconciliations", { outcome: "failed" })) === 1);
+    reconciler!.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.users.get(id(7))?.membership).not.toBeNull();
+    expect(await counter("reconciliations", { outcome: "completed" })).toBe(0);
+  });
+});

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEED } from "../../../emulator/seed.ts";
+import { differences, expectedUsers } from "./helpers/expected.ts";
+import { type Harness, startHarness } from "./helpers/harness.ts";
+import { scrape } from "./helpers/metrics.ts";
+import { waitFor } from "./helpers/wait.ts";
+
+// A runner that starts with nothing (no session, an empty registry) while the Worker still holds a
+// member who left in the meantime: after its complete member list, that member must leave. The
+// runner runs in this process between the emulator and the receiver, which keeps each user's
+// guilds as the Worker does.
+
+const GONE = "1191168999999999777";
+const STILL_ELSEWHERE = "1191168999999999888";
+const ELSEWHERE = "1191168914227200777";
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    prepare: (receiver) => {
+      const membership = (guild_ids: string[]) => ({ joined_at: "2024-02-02T00:00:00.000Z", guild_ids });
+      receiver.users.set(GONE, { version: 1, membership: membership([SEED.guildId]) });
+      // Also in a guild this runner no longer watches: its view (no monitored guild) is what counts.
+      receiver.users.set(STILL_ELSEWHERE, { version: 1, membership: membership([ELSEWHERE, SEED.guildId]) });
+    },
+  });
+  await h.runner.connected;
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("gateway runner reconciling with the Worker", () => {
+  it("sends a leave for a member the Worker holds but the complete member list lacks", async () => {
+    await waitFor("the leaves", () =>
+      [GONE, STILL_ELSEWHERE].every((id) => h.receiver.users.get(id)?.membership === null),
+    );
+    const want = expectedUsers(h.emulator.world, [SEED.guildId]);
+    expect(differences(h.receiver.users, want)).toEqual([]);
+    expect(h.receiver.guildMembers(SEED.guildId, "", 1000).user_ids.sort()).toEqual([...want.keys()].sort());
+    const metrics = await scrape(h.runner.opsPort);
+    expect(metrics.get('porchlight_runner_reconciliations_total{outcome="completed"}')).toBe(1);
+    expect(metrics.get("porchlight_runner_reconciled_leaves_total")).toBe(2);
+  });
+});
