@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { registerCommands } from "../register-commands.ts";
+import { writePrivateEnvFile } from "./private-env-file.ts";
 import { type Child, freePort, OFFLINE_WRANGLER_ENV, spawnChild, spawnNode } from "./processes.ts";
 
 /**
@@ -35,12 +36,19 @@ export interface WorkerProcess extends Child {
   url: string;
 }
 
+/**
+ * wrangler dev with `vars` as the Worker's settings. They reach wrangler through a private file
+ * (--env-file), never its arguments, which any local user can read: INGEST_SECRET is among them, and
+ * a setting named innocently may be secret too. The file is deleted once wrangler exits.
+ */
 export async function startWorkerProcess(options: {
   port: number;
   vars: Record<string, string>;
   persistTo: string;
   echo?: boolean;
 }): Promise<WorkerProcess> {
+  const inspectorPort = await freePort();
+  const envFile = writePrivateEnvFile(options.vars);
   const args = [
     "wrangler",
     "dev",
@@ -50,24 +58,35 @@ export async function startWorkerProcess(options: {
     String(options.port),
     "--persist-to",
     options.persistTo,
-  ];
-  args.push(
+    "--env-file",
+    envFile.path,
     "--inspector-port",
-    String(await freePort()),
+    String(inspectorPort),
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",
-  );
-  for (const [key, value] of Object.entries(options.vars)) args.push("--var", `${key}:${value}`);
+  ];
   const url = `http://127.0.0.1:${options.port}`;
-  const child = await spawnChild("npx", args, {
-    label: "worker",
-    env: OFFLINE_WRANGLER_ENV,
-    readyUrl: `${url}/`,
-    timeoutMs: 90_000,
-    echo: options.echo,
-  });
-  return { ...child, url };
+  // Also if this process exits first: spawnChild kills the group then, and the file must go with it.
+  process.once("exit", envFile.remove);
+  try {
+    const child = await spawnChild("npx", args, {
+      label: "worker",
+      env: OFFLINE_WRANGLER_ENV,
+      readyUrl: `${url}/`,
+      timeoutMs: 90_000,
+      echo: options.echo,
+    });
+    child.child.once("exit", () => {
+      envFile.remove();
+      process.off("exit", envFile.remove);
+    });
+    return { ...child, url };
+  } catch (error) {
+    envFile.remove();
+    process.off("exit", envFile.remove);
+    throw error;
+  }
 }
 
 export interface RunnerProcess extends Child {
