@@ -27,7 +27,7 @@ export async function readUser(
   userId: string,
   dialect: Dialect,
 ): Promise<UserRead> {
-  const [read] = await readUsers(c, [userId], dialect);
+  const [read] = await readUsers(c, [userId], dialect, { cacheNotFound: true });
   return read!;
 }
 
@@ -35,12 +35,18 @@ export async function readUser(
  * Reads several users at once. The misses go to the monitored-users directory in one call, and
  * only its monitored ids reach their user objects: addressing an object creates its storage, so a
  * stranger's made-up ids must never get that far. They cost one directory look-up per request, and
- * their 404 is cached like any other read.
+ * with `cacheNotFound` (single reads) their 404 is cached, in the requested dialect only.
+ *
+ * Why 404s are cached for single reads and not for bulk ones: a card or page for someone who is not
+ * monitored may be viewed over and over, and its cached 404 spares the directory; a bulk read of
+ * fifty made-up ids would otherwise write fifty entries that nobody reads again, and entries are
+ * what a flood of random ids costs most (locally, each is a file write).
  */
 export async function readUsers(
   c: Context<{ Bindings: Env }>,
   userIds: string[],
   dialect: Dialect,
+  options: { cacheNotFound?: boolean } = {},
 ): Promise<UserRead[]> {
   const cache = new EdgeCache(caches.default, cacheOrigin(c.env), cacheTtlSeconds(c.env));
   const hits = await Promise.all(userIds.map((id) => cache.get(id, dialect)));
@@ -52,9 +58,11 @@ export async function readUsers(
       const snapshot = monitored.has(id) ? await readSnapshot(c.env, id) : null;
       const reads = snapshot ? foundReads(id, snapshot) : notFoundReads(id);
       built.set(id, reads);
-      c.executionCtx.waitUntil(
-        Promise.all([cache.put(id, "lantern", reads.lantern), cache.put(id, "lanyard", reads.lanyard)]),
-      );
+      // A found user is stored in both dialects: a site that reads one often reads the other.
+      const store: Dialect[] = snapshot ? ["lantern", "lanyard"] : options.cacheNotFound ? [dialect] : [];
+      if (store.length > 0) {
+        c.executionCtx.waitUntil(Promise.all(store.map((d) => cache.put(id, d, reads[d]))));
+      }
     }),
   );
   return userIds.map((id, n) => {

@@ -30,6 +30,8 @@ export interface WorkerStack {
   /** The ingest secret the Worker holds (signs POST /ingest and GET /ingest/sockets). */
   secret: string;
   guildId: string;
+  /** wrangler dev's --persist-to: the objects' SQLite files are under it. */
+  persistTo: string;
   /**
    * Starts the Worker again after `worker.stop()`: on the same port, so the URL the runner was given
    * still holds, and on the same storage, so nothing is lost but what was in memory. `vars` replace
@@ -88,6 +90,7 @@ export async function startWorkerStack(
     },
     secret,
     guildId: SEED.guildId,
+    persistTo,
     startWorker,
     stop,
   };
@@ -161,6 +164,7 @@ export async function startInProcessStack(options: {
     },
     secret,
     guildId,
+    persistTo: base.persistTo,
     startWorker: base.startWorker,
     startRunner,
     stop,

@@ -6,6 +6,7 @@ import { Snowflake } from "../../schemas/snowflake.ts";
 import { BODY_LIMITS, readBody } from "../body.ts";
 import type { Env } from "../env.ts";
 import { writeKv, writerOf } from "../kv-writes.ts";
+import { readPairs } from "../presence-reads.ts";
 
 /**
  * Lantern's storage routes (shared/reference/lantern-swagger.json): reads are public, writes carry
@@ -86,11 +87,6 @@ function lanternError(c: Ctx, status: number, message: string, retryAfter?: numb
 const notMonitored = (id: string) => `User ${id} is not being monitored by Porchlight.`;
 const noStorage = (id: string) => `User ${id} does not have any storage.`;
 
-async function readPairs(c: Ctx, id: string) {
-  const pairs = await c.env.USER_PRESENCE.getByName(id).readKv();
-  return pairs as Record<string, string> | null;
-}
-
 /** The value of a PUT or PATCH: `{"value": "..."}` in the body, or the `value` query parameter. */
 function requestedValue(c: Ctx, body: string): { value: unknown } | Response {
   if (body.trim() !== "") {
@@ -164,7 +160,7 @@ export function registerLanternStorage(app: OpenAPIHono<{ Bindings: Env }>) {
     storageRoute("get"),
     async (c) => {
       const { id } = c.req.valid("param");
-      const pairs = await readPairs(c, id);
+      const pairs = await readPairs(c.env, id);
       if (!pairs) return lanternError(c, 404, notMonitored(id)) as never;
       if (Object.keys(pairs).length === 0) return lanternError(c, 404, noStorage(id)) as never;
       return c.json(pairs) as never;
@@ -178,7 +174,7 @@ export function registerLanternStorage(app: OpenAPIHono<{ Bindings: Env }>) {
       const { id, key } = c.req.valid("param");
       const keyCheck = KvKey.safeParse(key);
       if (!keyCheck.success) return lanternError(c, 400, keyCheck.error.issues[0]!.message) as never;
-      const pairs = await readPairs(c, id);
+      const pairs = await readPairs(c.env, id);
       if (!pairs) return lanternError(c, 404, notMonitored(id)) as never;
       if (!Object.hasOwn(pairs, key)) return lanternError(c, 404, keyMissing(key)) as never;
       return c.json({ value: pairs[key]! }) as never;
