@@ -66,7 +66,7 @@ describe("WorkerMembers", () => {
 });
 
 describe("Reconciler", () => {
-  function start(): PresenceRouter {
+  function start(retry = { baseMs: 20, capMs: 200 }): PresenceRouter {
     const router = new PresenceRouter([GUILD, OTHER]);
     forwarder = new Forwarder({
       ingestUrl: receiver.ingestUrl,
@@ -85,7 +85,7 @@ describe("Reconciler", () => {
       deliver: (updates) => {
         for (const update of updates) forwarder!.add(update, performance.now(), null);
       },
-      backoff: { baseMs: 20, capMs: 200 },
+      backoff: retry,
       metrics,
       log: createLogger("silent"),
     });
@@ -144,13 +144,14 @@ describe("Reconciler", () => {
 
   it("delivers nothing once stopped, even if the Worker answers later", async () => {
     held([id(7)], [GUILD]);
-    const router = start();
+    // The retry comes 200 to 400 ms after the failure: long after the test has seen it and stopped.
+    const router = start({ baseMs: 400, capMs: 400 });
     completeList(router, []);
     receiver.memberPagesFailing = 1;
     reconciler!.request(GUILD);
     await waitFor("the failure", async () => (await counter("reconciliations", { outcome: "failed" })) === 1);
     reconciler!.stop();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect(receiver.users.get(id(7))?.membership).not.toBeNull();
     expect(await counter("reconciliations", { outcome: "completed" })).toBe(0);
   });
