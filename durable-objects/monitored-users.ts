@@ -47,6 +47,13 @@ export class MonitoredUsers extends DurableObject<Env> {
       .map((row) => row.user_id);
   }
 
+  /** Whether ingest ever reported this user, monitored now or not: whether their object exists. */
+  known(userId: string): boolean {
+    return (
+      this.ctx.storage.sql.exec("SELECT 1 FROM membership WHERE user_id = ?", userId).toArray().length > 0
+    );
+  }
+
   /** A page of the users held as monitored members of a guild, in id order (text order). */
   guildMembers(
     guildId: string,

@@ -6,6 +6,7 @@ import { Snowflake } from "../schemas/snowflake.ts";
 import { EdgeCache } from "./edge-cache.ts";
 import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
 import { announceChanges } from "./hub-fanout.ts";
+import { isMonitored } from "./monitored.ts";
 import { tokenDirectory } from "./write-tokens.ts";
 
 /**
@@ -68,6 +69,11 @@ export async function writerOf(c: Ctx, idParam: string): Promise<Writer | WriteR
 
 /** Carries out one write in the user's object and announces it when something changed. */
 export async function writeKv(c: Ctx, writer: Writer, op: KvOperation): Promise<KvWriteResult> {
+  // A token's owner has an object (the token directory named them); the bot writes for whoever
+  // runs it, so that writer passes the directory first and a stranger's object is never created.
+  if ("owner" in writer.authority && !(await isMonitored(c.env, writer.userId))) {
+    return { ok: false, status: 404, code: "user_not_monitored", message: "User is not being monitored." };
+  }
   // Typed through unknown: the RPC stub's mapped result type is too deep for tsc.
   const outcome: unknown = await c.env.USER_PRESENCE.getByName(writer.userId).writeKv(writer.authority, op);
   const result = outcome as KvWriteResult;

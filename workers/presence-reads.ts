@@ -3,6 +3,7 @@ import { withCurrentTime } from "../durable-objects/payloads/current-time.ts";
 import type { PresenceSnapshot } from "../durable-objects/user-presence/index.ts";
 import { type CachedRead, type Dialect, EdgeCache } from "./edge-cache.ts";
 import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
+import { isMonitored, monitoredAmong } from "./monitored.ts";
 
 /**
  * Reading a user's public payload, through the edge cache. A miss asks the user's object once and
@@ -51,7 +52,7 @@ export async function readUsers(
   const cache = new EdgeCache(caches.default, cacheOrigin(c.env), cacheTtlSeconds(c.env));
   const hits = await Promise.all(userIds.map((id) => cache.get(id, dialect)));
   const misses = userIds.filter((_, n) => !hits[n]);
-  const monitored = new Set(misses.length === 0 ? [] : await monitoredAmong(c.env, misses));
+  const monitored = await monitoredAmong(c.env, misses);
   const built = new Map<string, Record<Dialect, CachedRead>>();
   await Promise.all(
     misses.map(async (id) => {
@@ -102,18 +103,11 @@ export function respond(
 
 /** A user's key-value pairs, null when they are not monitored; strangers stop at the directory. */
 export async function readPairs(env: Env, userId: string): Promise<Record<string, string> | null> {
-  const [monitored] = await monitoredAmong(env, [userId]);
-  if (!monitored) return null;
+  if (!(await isMonitored(env, userId))) return null;
   return (await env.USER_PRESENCE.getByName(userId).readKv()) as Record<string, string> | null;
 }
 
 async function readSnapshot(env: Env, userId: string): Promise<PresenceSnapshot | null> {
   const snapshot: unknown = await env.USER_PRESENCE.getByName(userId).read();
   return snapshot as PresenceSnapshot | null;
-}
-
-async function monitoredAmong(env: Env, userIds: string[]): Promise<string[]> {
-  // Typed through unknown, here and above: the RPC stubs' mapped types are too deep for tsc.
-  const monitored: unknown = await env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
-  return monitored as string[];
 }

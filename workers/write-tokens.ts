@@ -1,5 +1,6 @@
 import { generateToken, hashToken } from "../durable-objects/user-presence/tokens.ts";
 import type { Env } from "./env.ts";
+import { isKnown, isMonitored } from "./monitored.ts";
 
 /**
  * Issuing and revoking a user's write token (the bot's /storage token create and revoke). The
@@ -20,6 +21,8 @@ export function tokenDirectory(env: Env, hash: string) {
 export type IssueResult = { ok: true; token: string } | { ok: false; code: "user_not_monitored" };
 
 export async function issueToken(env: Env, userId: string): Promise<IssueResult> {
+  // Anyone may run the bot's command; only a member's object may be addressed (monitored.ts).
+  if (!(await isMonitored(env, userId))) return { ok: false, code: "user_not_monitored" };
   const token = generateToken();
   const hash = await hashToken(token);
   await tokenDirectory(env, hash).bind(hash, userId);
@@ -34,6 +37,8 @@ export async function issueToken(env: Env, userId: string): Promise<IssueResult>
 
 /** Returns whether there was a token to revoke. */
 export async function revokeToken(env: Env, userId: string): Promise<boolean> {
+  // A stranger has no object and so no token; a member who left keeps theirs until revoked.
+  if (!(await isKnown(env, userId))) return false;
   const previous = await env.USER_PRESENCE.getByName(userId).clearToken();
   if (previous) await tokenDirectory(env, previous).unbind(previous);
   return previous !== null;

@@ -2,6 +2,7 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { get, ingest, joined, monitored, nextVersion } from "./helpers.ts";
+import { command, group, reply, sub, text } from "./interactions-helpers.ts";
 import { connect, type TestSocket } from "./socket-client.ts";
 
 /**
@@ -127,6 +128,25 @@ describe("unknown ids create no user object", () => {
     }
     expect(seen).toEqual(names);
     watcher.ws.close(1000);
+    expect(await userObjects()).toBe(before);
+  });
+
+  it("through the bot: every /storage command run by someone who is not a member", async () => {
+    const before = await userObjects();
+    for (const id of strangers(5)) {
+      const commands = [
+        [group("token", [sub("create")])],
+        [group("token", [sub("revoke")])],
+        [sub("set", [text("key", "k"), text("value", "v")])],
+        [sub("get", [text("key", "k")])],
+        [sub("list")],
+        [sub("delete", [text("key", "k")])],
+      ];
+      for (const options of commands) {
+        const answer = await reply(command(id, "storage", options));
+        expect(answer.type).toBe(4);
+      }
+    }
     expect(await userObjects()).toBe(before);
   });
 });
