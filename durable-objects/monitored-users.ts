@@ -33,6 +33,16 @@ export class MonitoredUsers extends DurableObject<Env> {
       "CREATE TABLE IF NOT EXISTS member_guilds (guild_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (guild_id, user_id)) WITHOUT ROWID",
     );
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS member_guilds_by_user ON member_guilds (user_id)");
+    // Monitored users whose guilds nobody has said (recorded before guilds were, or by a runner that
+    // does not send them): every guild's reconcile may claim them, or a member of that time who left
+    // while the runner was down could never be found. Filled once from older data, then kept.
+    if (ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'unplaced'").toArray().length === 0) {
+      ctx.storage.sql.exec("CREATE TABLE unplaced (user_id TEXT PRIMARY KEY) WITHOUT ROWID");
+      ctx.storage.sql.exec(
+        `INSERT INTO unplaced SELECT user_id FROM membership WHERE monitored = 1
+         AND user_id NOT IN (SELECT user_id FROM member_guilds)`,
+      );
+    }
   }
 
   /** The ids among these that are monitored now. One bound parameter: SQLite here allows 100. */
@@ -54,7 +64,10 @@ export class MonitoredUsers extends DurableObject<Env> {
     );
   }
 
-  /** A page of the users held as monitored members of a guild, in id order (text order). */
+  /**
+   * A page of the users held as monitored members of a guild, and of those whose guilds are unknown,
+   * in text order of ids (SQLite's, which the runner's cursor check shares).
+   */
   guildMembers(
     guildId: string,
     after: string | undefined,
@@ -62,7 +75,9 @@ export class MonitoredUsers extends DurableObject<Env> {
   ): { user_ids: string[]; next: string | null } {
     const rows = this.ctx.storage.sql
       .exec<{ user_id: string }>(
-        "SELECT user_id FROM member_guilds WHERE guild_id = ? AND user_id > ? ORDER BY user_id LIMIT ?",
+        `SELECT user_id FROM member_guilds WHERE guild_id = ?1 AND user_id > ?2
+         UNION SELECT user_id FROM unplaced WHERE user_id > ?2
+         ORDER BY user_id LIMIT ?3`,
         guildId,
         after ?? "",
         limit + 1,
@@ -107,8 +122,14 @@ export class MonitoredUsers extends DurableObject<Env> {
         monitored ? 1 : 0,
         version,
       ).rowsWritten;
-      if (written === 0 || (monitored && guildIds === undefined)) return;
+      if (written === 0) return;
+      if (monitored && guildIds === undefined) {
+        const placed = sql.exec("SELECT 1 FROM member_guilds WHERE user_id = ? LIMIT 1", userId).toArray();
+        if (placed.length === 0) sql.exec("INSERT OR IGNORE INTO unplaced (user_id) VALUES (?)", userId);
+        return;
+      }
       sql.exec("DELETE FROM member_guilds WHERE user_id = ?", userId);
+      sql.exec("DELETE FROM unplaced WHERE user_id = ?", userId);
       if (!monitored) return;
       for (const guildId of new Set(guildIds)) {
         sql.exec("INSERT INTO member_guilds (guild_id, user_id) VALUES (?, ?)", guildId, userId);

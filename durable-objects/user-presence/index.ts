@@ -66,6 +66,8 @@ export class UserPresence extends DurableObject<Env> {
   #document: JsonDocument<UserState>;
   #state: UserState | null;
   #revisions: JsonDocument<{ revision: number }>;
+  /** The membership the directory last acknowledged (see #reportToDirectory). */
+  #reported: JsonDocument<{ monitored: boolean; guild_ids: string[] | null }>;
   #revision: number;
   #kv: KeyValues;
   #writes: Bucket | null = null;
@@ -77,6 +79,7 @@ export class UserPresence extends DurableObject<Env> {
     this.#document = new JsonDocument(sql, "user_state");
     this.#state = this.#document.read();
     this.#revisions = new JsonDocument(sql, "revision");
+    this.#reported = new JsonDocument(sql, "directory_report");
     this.#revision = this.#revisions.read()?.revision ?? this.#state?.version ?? 0;
     // Socket hubs with at least one socket subscribed to this user, by name.
     sql.exec("CREATE TABLE IF NOT EXISTS watchers (hub TEXT PRIMARY KEY)");
@@ -119,7 +122,6 @@ export class UserPresence extends DurableObject<Env> {
     if (deltas.length === 0) return result;
     let state = this.#state ?? emptyState(deltas[0]!.user_id);
     let monitoredChanged = false;
-    let guildsChanged = false;
     for (const delta of deltas) {
       const outcome = applyDelta(state, delta, Date.now());
       if (outcome.kind === "stale") {
@@ -130,9 +132,11 @@ export class UserPresence extends DurableObject<Env> {
       state = outcome.state;
       result.changed ||= outcome.visibleChanged;
       monitoredChanged ||= outcome.monitoredChanged;
-      guildsChanged ||= outcome.guildsChanged;
     }
-    if (result.applied === 0) return result;
+    if (result.applied === 0) {
+      await this.#reportToDirectory();
+      return result;
+    }
     // Written before anything is answered: output gates hold the reply until the write is durable.
     this.#document.write(state);
     const wasMonitored = this.#state?.monitored ?? false;
@@ -146,15 +150,30 @@ export class UserPresence extends DurableObject<Env> {
         result.watchers,
       );
     }
-    if (joinedOrLeft || guildsChanged) {
-      await this.env.MONITORED_USERS.getByName("all").setMonitored(
-        state.user_id,
-        state.monitored,
-        state.version,
-        state.guild_ids,
-      );
-    }
+    await this.#reportToDirectory();
     return result;
+  }
+
+  /**
+   * Tells the directory the user's membership when it has not heard the current one. The state is
+   * saved before this call, so a failed call (the batch answers 503 and is retried) must not be the
+   * last chance: the runner's retry may carry nothing new, and a member the directory never heard of
+   * would stay invisible behind its gate. What the directory last acknowledged is kept, so any later
+   * apply, even of stale deltas, reports again until it is heard.
+   */
+  async #reportToDirectory(): Promise<void> {
+    const state = this.#state;
+    if (!state) return;
+    const report = { monitored: state.monitored, guild_ids: state.guild_ids ?? null };
+    const heard = this.#reported.read() ?? { monitored: false, guild_ids: null };
+    if (heard.monitored === report.monitored && String(heard.guild_ids) === String(report.guild_ids)) return;
+    await this.env.MONITORED_USERS.getByName("all").setMonitored(
+      state.user_id,
+      state.monitored,
+      state.version,
+      state.guild_ids,
+    );
+    this.#reported.write(report);
   }
 
   /** The user's pairs, or null when they are not monitored (their pairs are kept, not shown). */

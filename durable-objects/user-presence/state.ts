@@ -26,8 +26,6 @@ export type ApplyOutcome =
       kind: "applied";
       state: UserState;
       monitoredChanged: boolean;
-      /** The monitored guilds changed: the directory's record of who is in which guild is out of date. */
-      guildsChanged: boolean;
       visibleChanged: boolean;
     };
 
@@ -64,7 +62,6 @@ export function applyDelta(state: UserState, delta: UserDelta, now: number): App
     kind: "applied",
     state: next,
     monitoredChanged,
-    guildsChanged: String(next.guild_ids) !== String(state.guild_ids),
     // Only the version moved (a replayed delta with equal content): nobody needs to hear about it.
     visibleChanged: monitoredChanged || !sameVisibleState(state, next),
   };

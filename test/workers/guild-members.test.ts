@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { MonitoredUsers } from "../../durable-objects/monitored-users.ts";
 import { ingestHeaders } from "../../schemas/ingest-signature.ts";
 import { BASE, ingest, joined, nextVersion } from "./helpers.ts";
 
@@ -83,6 +84,27 @@ describe("GET /ingest/guilds/:guild_id/members", () => {
     expect((await pageOf(guild)).body.user_ids).toEqual([id]);
   });
 
+  it("a member whose guilds nobody said is offered to every guild's reconcile, until they are said", async () => {
+    const id = "960000000000000001";
+    expect((await ingest([joined(id, "unplaced")])).status).toBe(200);
+    for (const guild of ["910000000000000005", "910000000000000006"]) {
+      expect((await pageOf(guild)).body.user_ids).toContain(id);
+    }
+    expect((await ingest([{ ...member(id, ["910000000000000005"]), version: nextVersion() }])).status).toBe(
+      200,
+    );
+    expect((await pageOf("910000000000000005")).body.user_ids).toContain(id);
+    expect((await pageOf("910000000000000006")).body.user_ids).not.toContain(id);
+  });
+
+  it("pages in text order, so ids of different lengths are neither skipped nor repeated", async () => {
+    const guild = "910000000000000007";
+    const ids = ["97000000000000001", "97000000000000000002", "9700000000000000003", "98000000000000004"];
+    expect((await ingest(ids.map((id) => member(id, [guild])))).status).toBe(200);
+    const listed = (await allOf(guild, 1)).filter((id) => ids.includes(id));
+    expect(listed).toEqual([...ids].sort());
+  });
+
   it("is signed like the rest of ingest, and checks its input", async () => {
     const unsigned = await exports.default.fetch(`${BASE}/ingest/guilds/${GUILD_A}/members`);
     expect(unsigned.status).toBe(401);
@@ -94,5 +116,24 @@ describe("GET /ingest/guilds/:guild_id/members", () => {
     }
     expect((await pageOf(GUILD_A, "?limit=1000")).status).toBe(200);
     expect((await pageOf(GUILD_A, "?limit=1")).status).toBe(200);
+  });
+});
+
+describe("the directory hears every membership, even after a failed report", () => {
+  it("a join whose directory call failed is reported by the retry, which carries nothing new", async () => {
+    const id = "950000000000000001";
+    const join = member(id, [GUILD_A]);
+    const spy = vi.spyOn(MonitoredUsers.prototype, "setMonitored").mockImplementationOnce(() => {
+      throw new Error("test: directory unavailable");
+    });
+    try {
+      expect((await ingest([join])).status).toBe(503);
+    } finally {
+      spy.mockRestore();
+    }
+    // The runner retries the batch with a fresh version and the same content.
+    expect((await ingest([{ ...join, version: nextVersion() }])).status).toBe(200);
+    expect((await exports.default.fetch(`${BASE}/api/v1/users/${id}`)).status).toBe(200);
+    expect((await pageOf(GUILD_A)).body.user_ids).toContain(id);
   });
 });
