@@ -47,20 +47,25 @@ export class MonitoredUsers extends DurableObject<Env> {
 
   /** The ids among these that are monitored now. One bound parameter: SQLite here allows 100. */
   monitoredAmong(userIds: string[]): string[] {
+    return this.#among(
+      "SELECT user_id FROM membership WHERE monitored = 1 AND user_id IN (SELECT value FROM json_each(?))",
+      userIds,
+    );
+  }
+
+  #among(query: string, userIds: string[]): string[] {
     if (userIds.length === 0) return [];
     return this.ctx.storage.sql
-      .exec<{ user_id: string }>(
-        "SELECT user_id FROM membership WHERE monitored = 1 AND user_id IN (SELECT value FROM json_each(?))",
-        JSON.stringify(userIds),
-      )
+      .exec<{ user_id: string }>(query, JSON.stringify(userIds))
       .toArray()
       .map((row) => row.user_id);
   }
 
-  /** Whether ingest ever reported this user, monitored now or not: whether their object exists. */
-  known(userId: string): boolean {
-    return (
-      this.ctx.storage.sql.exec("SELECT 1 FROM membership WHERE user_id = ?", userId).toArray().length > 0
+  /** The ids among these that ingest ever reported, monitored now or not: whose objects exist. */
+  knownAmong(userIds: string[]): string[] {
+    return this.#among(
+      "SELECT user_id FROM membership WHERE user_id IN (SELECT value FROM json_each(?))",
+      userIds,
     );
   }
 

@@ -19,5 +19,6 @@ export async function isMonitored(env: Env, userId: string): Promise<boolean> {
 
 /** Whether the user has an object at all: monitored now, or a member once (who keeps their data). */
 export async function isKnown(env: Env, userId: string): Promise<boolean> {
-  return Boolean(await env.MONITORED_USERS.getByName("all").known(userId));
+  const known: unknown = await env.MONITORED_USERS.getByName("all").knownAmong([userId]);
+  return (known as string[]).includes(userId);
 }

@@ -45,6 +45,19 @@ export interface HubChange {
  * - One alarm per object: it is set to the earliest socket deadline.
  * - A client's close leaves a hibernatable socket CLOSING until the hub answers it (answerClose);
  *   a hub woken by that close no longer lists the socket, so its session is read from the attachment.
+ * - workerd holds the connection of a hibernatable socket that never received a frame for a while
+ *   after the hub closed it: the close frame goes out on time and the client's reply comes back
+ *   (webSocketClose runs, getWebSockets drops the socket), but the TCP connection ends only when
+ *   the object next goes idle (~10 s later), or when the client gives up if the object never idles.
+ *   So a client that sends nothing sees 4001 on time and its connection end late. The same happens
+ *   in a bare Durable Object with none of this code, whether the close comes from an alarm or a
+ *   timer, with any code, reason or frame sent first; a socket that has sent any frame (even the
+ *   auto-answered heartbeat) ends at once, as does one the client closes. The runtime reads from a
+ *   socket as soon as it is accepted, before the Response couples it to the client, and the pump
+ *   that hands over the client's first frame goes on pumping after it even when that frame is the
+ *   Close. Nothing a Durable Object can call ends one socket's connection (acceptWebSocket after
+ *   the Response is refused), so the hub does nothing about it; test/node/e2e/socket.test.ts
+ *   notices when workerd stops.
  * - Awaiting an RPC lets other events run in between (input gates hold only for storage), so a
  *   socket waiting for its INIT_ACK has later changes and its own later frames queued, not
  *   answered before the ack.
@@ -67,12 +80,6 @@ export class SocketHub extends DurableObject<Env> {
   readonly #compressing = new Map<WebSocket, Promise<void>>();
   /** Per user id, the last watch/unwatch call in flight (#inOrder). */
   readonly #interest = new Map<string, Promise<void>>();
-  /**
-   * Users whose object may hold this hub as a watcher. Only these are ever unwatched: a socket may
-   * name ids that turned out not to be monitored, and addressing their objects to unwatch would
-   * create the storage the directory check kept them from.
-   */
-  readonly #registered = new Set<string>();
 
   /** What woke this instance, since it was constructed: the benchmarks' and operators' view. */
   readonly #events = { since: Date.now(), opens: 0, messages: 0, closes: 0, alarms: 0, deliveries: 0 };
@@ -85,19 +92,8 @@ export class SocketHub extends DurableObject<Env> {
     );
     for (const ws of ctx.getWebSockets()) {
       const session = openSession(ws);
-      if (!session) continue;
-      this.#sockets.set(ws, session);
-      this.#rememberWatched(session);
+      if (session) this.#sockets.set(ws, session);
     }
-  }
-
-  /**
-   * A hub wakes with only its sockets' attachments, and an attachment read at wake-up holds a
-   * settled subscription (a hub does not hibernate mid-settle), each of whose ids was watched.
-   */
-  #rememberWatched(session: SocketSession): void {
-    if (session.subscription.kind !== "ids") return;
-    for (const id of session.subscription.ids) this.#registered.add(id);
   }
 
   get #name(): string {
@@ -185,11 +181,7 @@ export class SocketHub extends DurableObject<Env> {
       // A hub that lost track of a user (it was evicted mid-unsubscribe, say) stops hearing them.
       // Now, not after the loop: fanning out may wait, and a socket subscribing meanwhile queues
       // its watch, which a later unwatch would undo.
-      if (watched && !this.#sockets.watches(change.user_id) && !settling) {
-        // The user's object says it holds this hub, whatever this instance remembers.
-        this.#registered.add(change.user_id);
-        this.#unwatch(change.user_id);
-      }
+      if (watched && !this.#sockets.watches(change.user_id) && !settling) this.#unwatch(change.user_id);
       if (audience.length === 0) continue;
       // Re-inserted so the map stays in order of last use, and bounded: races between two ingest
       // requests last milliseconds, so the least recently changed users can be forgotten.
@@ -277,7 +269,14 @@ export class SocketHub extends DurableObject<Env> {
           if (effect.target === "all") {
             if (this.#sockets.allCount === 0) await this.#unfollowAllQuietly();
           } else {
-            for (const id of effect.target) if (!this.#sockets.watches(id)) this.#unwatch(id);
+            const gone = effect.target.filter((id) => !this.#sockets.watches(id));
+            // A socket's ids may never have been checked (it closed before its ack, or an
+            // eviction reset the hub mid-ack): only users whose objects exist are unwatched,
+            // since addressing a stranger's object would create the storage the gate kept away.
+            const known = gone.length > 0 ? this.#knownAmong(gone) : null;
+            // Each unwatch awaits it in its turn; a failure is reported there, not as unhandled.
+            known?.catch(() => {});
+            for (const id of gone) this.#unwatch(id, known);
           }
           break;
         case "ack":
@@ -347,7 +346,7 @@ export class SocketHub extends DurableObject<Env> {
   }
 
   async #fetchUsers(ack: AckEffect): Promise<Map<string, PresenceSnapshot>> {
-    // Ids go to the directory first: only monitored users' objects are addressed (see #registered).
+    // Ids go to the directory first: addressing a stranger's object would create its storage.
     const ids = ack.target === "all" ? await this.#followAll() : await this.#monitoredAmong(ack.target);
     const users = new Map<string, PresenceSnapshot>();
     // Bounded fan-in: an All ack on a large guild must not open thousands of calls at once.
@@ -370,24 +369,27 @@ export class SocketHub extends DurableObject<Env> {
   /** Registers this hub with the user's object; resolves to the user's payloads (null: not monitored). */
   #watch(userId: string): Promise<PresenceSnapshot | null> {
     return this.#inOrder(userId, async (): Promise<PresenceSnapshot | null> => {
-      // Before the call: it may register this hub and still fail.
-      this.#registered.add(userId);
       const snapshot = await this.env.USER_PRESENCE.getByName(userId).watch(this.#name);
       return snapshot as PresenceSnapshot | null;
     });
   }
 
-  #unwatch(userId: string): void {
+  /** `known`: the ids whose objects exist, when the caller cannot vouch for this one. */
+  #unwatch(userId: string, known: Promise<Set<string>> | null = null): void {
     this.#inOrder(userId, async () => {
-      if (!this.#registered.has(userId)) return;
+      if (known && !(await known).has(userId)) return;
       await this.env.USER_PRESENCE.getByName(userId).unwatch(this.#name);
-      this.#registered.delete(userId);
     }).catch((error) => console.error("socket hub: unwatch failed", userId, error));
   }
 
   async #monitoredAmong(userIds: string[]): Promise<string[]> {
     const monitored: unknown = await this.env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
     return monitored as string[];
+  }
+
+  async #knownAmong(userIds: string[]): Promise<Set<string>> {
+    const known: unknown = await this.env.MONITORED_USERS.getByName("all").knownAmong(userIds);
+    return new Set(known as string[]);
   }
 
   /** Calls for one user's object (or the directory, for All) in call order: an unwatch must not overtake a later watch. */
@@ -455,11 +457,9 @@ export class SocketHub extends DurableObject<Env> {
   async #release(ws: WebSocket): Promise<void> {
     // A hub woken from hibernation by this close does not list the socket any more (getWebSockets
     // leaves out closed ones), so its session is read back from the attachment.
-    const indexed = this.#sockets.get(ws);
-    const session = indexed ?? openSession(ws);
+    const session = this.#sockets.get(ws) ?? openSession(ws);
     this.#forget(ws);
     if (!session) return;
-    if (!indexed) this.#rememberWatched(session);
     await this.#carryOut(ws, release(session).effects);
     // Deadlines only move later as sockets go, so the alarm may stay (firing early costs one
     // wake-up that finds nothing); with no socket left there is nothing to wake for.
