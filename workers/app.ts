@@ -39,6 +39,10 @@ export function createApp() {
   app.notFound((c) => c.json({ error: "Resource not found." }, 404));
   app.onError((error, c) => {
     console.error("unhandled", c.req.method, c.req.path, error);
+    // Settings readers (env.ts, socket limits) throw RangeError naming the setting: an operator
+    // reading a 500 should learn which one, and no setting they name is a secret.
+    if (error instanceof RangeError)
+      return c.json({ error: `Porchlight is misconfigured: ${error.message}` }, 500);
     return c.json({ error: "Internal error." }, 500);
   });
   return app;

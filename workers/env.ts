@@ -67,11 +67,21 @@ export const DEFAULT_CACHE_ORIGIN = "https://porchlight.internal";
  * used (localhost and 127.0.0.1, a custom domain and workers.dev) for the whole TTL.
  */
 export function cacheOrigin(env: Env): string {
+  return publicOrigin(env) ?? DEFAULT_CACHE_ORIGIN;
+}
+
+/** PUBLIC_ORIGIN as an origin, or null when unset; throws naming the setting when it is not http(s). */
+export function publicOrigin(env: Env): string | null {
   const value = env.PUBLIC_ORIGIN;
-  if (value === undefined || value === "") return DEFAULT_CACHE_ORIGIN;
-  if (!URL.canParse(value))
-    throw new RangeError(`PUBLIC_ORIGIN must be a URL such as https://porchlight.example.com, not ${value}`);
-  return new URL(value).origin;
+  if (value === undefined || value === "") return null;
+  // "foo:bar" parses as a URL whose origin is "null": only http(s) makes a usable cache key or link.
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new RangeError(
+      `PUBLIC_ORIGIN must be an http(s) URL such as https://porchlight.example.com, not ${value}`,
+    );
+  }
+  return url.origin;
 }
 
 export function shapingOptions(env: Env): ShapingOptions {

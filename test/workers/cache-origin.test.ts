@@ -1,5 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../workers/app.ts";
 import { cacheOrigin, DEFAULT_CACHE_ORIGIN, type Env } from "../../workers/env.ts";
 import { ingest, joined, monitored, nextVersion } from "./helpers.ts";
 
@@ -50,5 +51,27 @@ describe("cacheOrigin", () => {
     expect(cacheOrigin(env())).toBe(DEFAULT_CACHE_ORIGIN);
     expect(cacheOrigin(env(""))).toBe(DEFAULT_CACHE_ORIGIN);
     expect(() => cacheOrigin(env("porchlight.example.com"))).toThrow(/PUBLIC_ORIGIN/);
+    // Parses as a URL, but its origin is "null".
+    expect(() => cacheOrigin(env("foo:bar"))).toThrow(/PUBLIC_ORIGIN/);
+    expect(() => cacheOrigin(env("ftp://porchlight.example.com"))).toThrow(/PUBLIC_ORIGIN/);
+  });
+});
+
+describe("a bad PUBLIC_ORIGIN", () => {
+  it("answers 500 naming the setting, for reads and ingest alike", async () => {
+    const app = createApp();
+    const badEnv = { ...env, PUBLIC_ORIGIN: "foo:bar" };
+    const ctx = {
+      waitUntil: () => {},
+      passThroughOnException: () => {},
+      props: {},
+    } as unknown as ExecutionContext;
+    const res = await app.fetch(
+      new Request("https://porchlight.test/api/v1/users/790000000000000009"),
+      badEnv,
+      ctx,
+    );
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: string }).error).toMatch(/PUBLIC_ORIGIN/);
   });
 });

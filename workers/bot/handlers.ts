@@ -2,7 +2,7 @@ import type { APIInteractionResponse } from "discord-api-types/v10";
 import type { Context } from "hono";
 import type { KvWriteResult } from "../../durable-objects/user-presence/index.ts";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
-import type { Env } from "../env.ts";
+import { type Env, publicOrigin } from "../env.ts";
 import { writeKv } from "../kv-writes.ts";
 import { readPairs } from "../presence-reads.ts";
 import { issueToken, revokeToken } from "../write-tokens.ts";
@@ -25,7 +25,9 @@ export async function perform(c: Ctx, userId: string, action: BotAction): Promis
     case "token_create": {
       const issued = await issueToken(c.env, userId);
       if (!issued.ok) return replies.notMonitored();
-      return replies.tokenCreated(issued.token, apiUrls(new URL(c.req.url).origin, userId));
+      // Discord calls /interactions on whatever host the application was given; links name the public one.
+      const origin = publicOrigin(c.env) ?? new URL(c.req.url).origin;
+      return replies.tokenCreated(issued.token, apiUrls(origin, userId));
     }
     case "token_revoke":
       return replies.tokenRevoked(await revokeToken(c.env, userId));
