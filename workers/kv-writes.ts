@@ -3,6 +3,7 @@ import type { KvAuthority, KvWriteResult } from "../durable-objects/user-presenc
 import type { KvOperation } from "../durable-objects/user-presence/kv.ts";
 import { hashToken, tokenFromHeader } from "../durable-objects/user-presence/tokens.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
+import { readBody } from "./body.ts";
 import { EdgeCache } from "./edge-cache.ts";
 import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
 import { announceChanges } from "./hub-fanout.ts";
@@ -82,4 +83,34 @@ export async function writeKv(c: Ctx, writer: Writer, op: KvOperation): Promise<
     c.executionCtx.waitUntil(announceChanges(c.env, [result]));
   }
   return result;
+}
+
+/** How a dialect words a refusal: its error body for a status, a code and a message. */
+export type Refuse = (status: number, code: string, message: string, retryAfter?: number) => Response;
+
+/**
+ * One write through a token route, for both dialects: the token first (it is a header), then the
+ * body within `maxBytes`, which `toOp` turns into the operation or refuses, then the write. So a
+ * request without the right token never has its body read, and one that is too large is
+ * abandoned at the limit. Refusals before the write go through `refuse`; the write's own result
+ * is the caller's to word.
+ */
+export async function writeThroughToken(
+  c: Ctx,
+  id: string,
+  maxBytes: number,
+  toOp: (body: string) => KvOperation | Response,
+  refuse: Refuse,
+): Promise<{ writer: Writer; op: KvOperation; result: KvWriteResult } | Response> {
+  const writer = await writerOf(c, id);
+  if ("ok" in writer) return refuse(writer.status, writer.code, writer.message);
+  const body = await readBody(c, maxBytes);
+  if (body === null) {
+    const limit =
+      maxBytes === 0 ? "This request takes no body." : `The body is larger than ${maxBytes} bytes.`;
+    return refuse(413, "body_too_large", limit);
+  }
+  const op = toOp(body);
+  if (op instanceof Response) return op;
+  return { writer, op, result: await writeKv(c, writer, op) };
 }

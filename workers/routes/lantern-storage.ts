@@ -3,9 +3,9 @@ import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import { KeyValuePairs, KvKey } from "../../schemas/kv.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
-import { BODY_LIMITS, readBody } from "../body.ts";
+import { BODY_LIMITS } from "../body.ts";
 import type { Env } from "../env.ts";
-import { writeKv, writerOf } from "../kv-writes.ts";
+import { type Refuse, writeThroughToken } from "../kv-writes.ts";
 import { readPairs } from "../presence-reads.ts";
 
 /**
@@ -103,11 +103,8 @@ function requestedValue(c: Ctx, body: string): { value: unknown } | Response {
 }
 
 /**
- * One authorised write; Lantern's success body. The token comes first (it is a header), then the
- * body within `maxBytes`, which `toOp` turns into the operation or refuses: a request without the
- * right token never has its body read, and one that is too large is abandoned at the limit.
- * `missing` words the 404 of a write that needs something to exist (a key for PATCH and DELETE,
- * any pair for DELETE of the storage).
+ * One write in Lantern's shape (see writeThroughToken). `missing` words the 404 of a write that
+ * needs something to exist (a key for PATCH and DELETE, any pair for DELETE of the storage).
  */
 async function write(
   c: Ctx,
@@ -116,17 +113,10 @@ async function write(
   toOp: (body: string) => KvOperation | Response,
   missing?: string | ((id: string) => string),
 ) {
-  const writer = await writerOf(c, id);
-  if ("ok" in writer) return lanternError(c, writer.status, writer.message);
-  const body = await readBody(c, maxBytes);
-  if (body === null) {
-    const limit =
-      maxBytes === 0 ? "This request takes no body." : `The body is larger than ${maxBytes} bytes.`;
-    return lanternError(c, 413, limit);
-  }
-  const op = toOp(body);
-  if (op instanceof Response) return op;
-  const result = await writeKv(c, writer, op);
+  const refuse: Refuse = (status, _code, message, retryAfter) => lanternError(c, status, message, retryAfter);
+  const step = await writeThroughToken(c, id, maxBytes, toOp, refuse);
+  if (step instanceof Response) return step;
+  const { writer, op, result } = step;
   if (result.ok) {
     if (op.kind === "reset" && !result.changed) return lanternError(c, 404, noStorage(writer.userId));
     return c.json({ success: true as const });

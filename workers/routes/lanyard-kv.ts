@@ -2,9 +2,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import { KeyValuePairs } from "../../schemas/kv.ts";
-import { BODY_LIMITS, readBody } from "../body.ts";
+import { BODY_LIMITS } from "../body.ts";
 import type { Env } from "../env.ts";
-import { type Writer, writeKv, writerOf } from "../kv-writes.ts";
+import { type Refuse, writeThroughToken } from "../kv-writes.ts";
 
 /**
  * Lanyard's key-value writes: PUT a raw body, PATCH a JSON object merged in at once, DELETE a key
@@ -76,42 +76,15 @@ function lanyardError(c: Ctx, status: number, code: string, message: string, ret
   return c.json({ success: false as const, error: { code, message } }, status as 400, headers);
 }
 
-/**
- * One write: the token first (it is a header), then the body within `maxBytes`, which `toOp`
- * turns into the operation or refuses; so a request without the right token never has its body
- * read, and one that is too large is abandoned at the limit.
- */
+/** One write in Lanyard's shape: 204, or its error object. */
 async function write(c: Ctx, maxBytes: number, toOp: (body: string) => KvOperation | Response) {
-  const writer = await writerOf(c, c.req.param("id") ?? "");
-  if ("ok" in writer) {
-    return lanyardError(
-      c,
-      writer.status,
-      writer.status === 401 ? "no_permission" : writer.code,
-      writer.message,
-    );
-  }
-  const body = await readBody(c, maxBytes);
-  if (body === null) return tooLarge(c, maxBytes);
-  const op = toOp(body);
-  if (op instanceof Response) return op;
-  return perform(c, writer, op);
+  const refuse: Refuse = (status, code, message, retryAfter) =>
+    lanyardError(c, status, status === 401 ? "no_permission" : code, message, retryAfter);
+  const step = await writeThroughToken(c, c.req.param("id") ?? "", maxBytes, toOp, refuse);
+  if (step instanceof Response) return step;
+  if (step.result.ok) return c.body(null, 204);
+  return refuse(step.result.status, step.result.code, step.result.message, step.result.retry_after);
 }
-
-async function perform(c: Ctx, writer: Writer, op: KvOperation) {
-  const result = await writeKv(c, writer, op);
-  if (result.ok) return c.body(null, 204);
-  if (result.status === 401) return lanyardError(c, 401, "no_permission", result.message);
-  return lanyardError(c, result.status, result.code, result.message, result.retry_after);
-}
-
-const tooLarge = (c: Ctx, max: number) =>
-  lanyardError(
-    c,
-    413,
-    "body_too_large",
-    max === 0 ? "This request takes no body." : `The body is larger than ${max} bytes.`,
-  );
 
 export function registerLanyardKv(app: OpenAPIHono<{ Bindings: Env }>) {
   // Validated by hand (token, size, then the pairs), so the routes are declared for the docs only.
