@@ -99,6 +99,22 @@ export class PresencePipeline {
   #route(shardId: number, payload: GatewayDispatchPayload): UserUpdate[] {
     const updates = this.#router.handle(payload);
     switch (payload.t) {
+      case GatewayDispatchEvents.Ready: {
+        // A new session lists every guild of the shard: a monitored one missing from it, the bot is
+        // not in, and reconciling must not wait for its member list.
+        const listed = new Set(payload.d.guilds.map((guild) => guild.id));
+        this.#router.notJoined(
+          this.#router
+            .loadingGuilds()
+            .filter((guildId) => shardOf(guildId, this.#shardCount) === shardId && !listed.has(guildId)),
+        );
+        this.#reconciler.wake();
+        break;
+      }
+      case GatewayDispatchEvents.GuildDelete:
+        // The bot was removed from a guild that was loading: the others need not wait for it.
+        this.#reconciler.wake();
+        break;
       case GatewayDispatchEvents.GuildCreate:
         if (
           this.#router.isMonitored(payload.d.id) &&
@@ -114,6 +130,7 @@ export class PresencePipeline {
         const complete = this.#requests.onChunk(payload.d);
         if (complete) {
           updates.push(...this.#router.completeMemberList(complete.guildId, complete.memberIds));
+          // Reconciled once no monitored guild is loading, with every other list waiting for it.
           this.#reconciler.request(complete.guildId);
         }
         break;

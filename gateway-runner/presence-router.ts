@@ -17,12 +17,15 @@ import { OFFLINE, toJoinedAt, toPresence, toProfile, userIdOf } from "./normaliz
  * A member list is complete only once a full member request has been answered (GUILD_CREATE of a
  * large guild lists only some members, and after a restart that resumed its session the runner has
  * seen no GUILD_CREATE at all). Until then a guild is "loading": a presence update there is taken as
- * proof of membership, since Discord sends presences only for members.
+ * proof of membership, since Discord sends presences only for members. A monitored guild the bot is
+ * not in (its shard's READY did not list it, or GUILD_DELETE removed the bot) is not loading: no
+ * list will ever come for it.
  */
 export class PresenceRouter {
   readonly #monitored: ReadonlySet<string>;
   readonly #registry = new MemberRegistry();
   readonly #loaded = new Set<string>();
+  readonly #absent = new Set<string>();
 
   constructor(monitoredGuildIds: Iterable<string>) {
     this.#monitored = new Set(monitoredGuildIds);
@@ -32,9 +35,17 @@ export class PresenceRouter {
     return guildId !== undefined && this.#monitored.has(guildId);
   }
 
-  /** Monitored guilds whose full member list has not arrived yet in this process. */
+  /** Monitored guilds the bot is in whose full member list has not arrived yet in this process. */
   loadingGuilds(): string[] {
-    return [...this.#monitored].filter((id) => !this.#loaded.has(id));
+    return [...this.#monitored].filter((id) => !this.#loaded.has(id) && !this.#absent.has(id));
+  }
+
+  /**
+   * Monitored guilds a shard's READY did not list: the bot is not in them, so their member lists
+   * will not come, and reconciling the others must not wait for them. A GUILD_CREATE undoes it.
+   */
+  notJoined(guildIds: Iterable<string>): void {
+    for (const guildId of guildIds) if (this.isMonitored(guildId)) this.#absent.add(guildId);
   }
 
   /** Users in at least one monitored guild. */
@@ -47,6 +58,7 @@ export class PresenceRouter {
       case GatewayDispatchEvents.GuildCreate: {
         const d = payload.d;
         if (!this.isMonitored(d.id) || ("unavailable" in d && d.unavailable)) return [];
+        this.#absent.delete(d.id);
         return this.#snapshot(d.id, d.members ?? [], d.presences);
       }
       case GatewayDispatchEvents.GuildMembersChunk: {
@@ -81,6 +93,7 @@ export class PresenceRouter {
         const d = payload.d;
         if (!this.isMonitored(d.id) || d.unavailable) return [];
         this.#loaded.delete(d.id);
+        this.#absent.add(d.id);
         return this.#registry.membersOf(d.id).map((userId) => this.#memberLeft(userId, d.id, undefined));
       }
       default:
@@ -105,11 +118,17 @@ export class PresenceRouter {
    * The Worker's record of a guild's members (it outlives this process), against the complete member
    * list this process has: each id the Worker holds in the guild that the registry does not left
    * while no runner was listening (or while one with an expired session was down), and leaves now,
-   * as completeMemberList would have made them leave. Nothing before a complete list: until then
-   * the registry cannot tell a member who left from one not listed yet.
+   * as completeMemberList would have made them leave.
+   *
+   * Null (not yet) while any monitored guild is loading, this one or another: a user the registry
+   * lacks may be a member of a guild not listed yet, and a leave now would carry `membership: null`
+   * (USER_LEFT, presence wiped) and a rejoin when that list arrives. Once every list is complete
+   * the registry knows each user's guilds, so each leave's membership (null, or the guilds that
+   * remain) is right. Nothing for a guild the bot is not in: its members left with GUILD_DELETE.
    */
-  reconcile(guildId: string, workerMemberIds: Iterable<string>): UserUpdate[] {
-    if (!this.isMonitored(guildId) || !this.#loaded.has(guildId)) return [];
+  reconcile(guildId: string, workerMemberIds: Iterable<string>): UserUpdate[] | null {
+    if (!this.isMonitored(guildId) || this.#absent.has(guildId)) return [];
+    if (this.loadingGuilds().length > 0) return null;
     const updates: UserUpdate[] = [];
     for (const userId of new Set(workerMemberIds)) {
       if (this.#registry.isMember(userId, guildId)) continue;

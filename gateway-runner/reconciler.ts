@@ -9,6 +9,11 @@ import type { RunnerMetrics } from "./metrics.ts";
  * the runner was down (and could not RESUME, so Discord never replayed the GUILD_MEMBER_REMOVE)
  * needs: the new process's registry never had them. Off the dispatch path; a Worker that cannot
  * answer is asked again with backoff, never failing the runner.
+ *
+ * A complete list waits until no monitored guild is loading (`ready`), since until then the
+ * registry cannot say which guilds a user it lacks is still in; then every guild waiting is
+ * reconciled. A guild that starts loading again while the Worker is asked (GUILD_CREATE after the
+ * bot was re-added) puts the reconciliation back to wait.
  */
 interface Attempt {
   attempt: number;
@@ -17,18 +22,24 @@ interface Attempt {
 
 export class Reconciler {
   readonly #fetchMembers: (guildId: string) => Promise<string[]>;
-  readonly #reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[];
+  readonly #reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[] | null;
+  readonly #ready: () => boolean;
   readonly #deliver: (updates: UserUpdate[]) => void;
   readonly #backoff: BackoffPolicy;
   readonly #metrics: RunnerMetrics;
   readonly #log: Logger;
+  /** Guilds whose complete list waits for every monitored guild's list. */
+  readonly #waiting = new Set<string>();
   /** Per guild, the attempt that counts: a newer complete list replaces an older one's attempt. */
   readonly #current = new Map<string, Attempt>();
   #stopped = false;
 
   constructor(deps: {
     fetchMembers: (guildId: string) => Promise<string[]>;
-    reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[];
+    /** Null while the registry cannot decide yet (see PresenceRouter.reconcile). */
+    reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[] | null;
+    /** Whether every monitored guild's member list is complete. */
+    ready: () => boolean;
     deliver: (updates: UserUpdate[]) => void;
     backoff: BackoffPolicy;
     metrics: RunnerMetrics;
@@ -36,20 +47,32 @@ export class Reconciler {
   }) {
     this.#fetchMembers = deps.fetchMembers;
     this.#reconcile = deps.reconcile;
+    this.#ready = deps.ready;
     this.#deliver = deps.deliver;
     this.#backoff = deps.backoff;
     this.#metrics = deps.metrics;
     this.#log = deps.log;
   }
 
-  /** A complete member list of the guild has been handled: reconcile it against the Worker. */
+  /** A complete member list of the guild has been handled: reconcile it against the Worker, once ready. */
   request(guildId: string): void {
     if (this.#stopped) return;
     const previous = this.#current.get(guildId);
     if (previous?.timer) clearTimeout(previous.timer);
-    const run: Attempt = { attempt: 0, timer: null };
-    this.#current.set(guildId, run);
-    void this.#run(guildId, run);
+    this.#current.delete(guildId);
+    this.#waiting.add(guildId);
+    this.wake();
+  }
+
+  /** Something may have made `ready` true: start every guild waiting, if it is. */
+  wake(): void {
+    if (this.#stopped || this.#waiting.size === 0 || !this.#ready()) return;
+    for (const guildId of this.#waiting) {
+      const run: Attempt = { attempt: 0, timer: null };
+      this.#current.set(guildId, run);
+      void this.#run(guildId, run);
+    }
+    this.#waiting.clear();
   }
 
   /** Nothing more is delivered; attempts in flight are abandoned (the next process reconciles). */
@@ -57,6 +80,7 @@ export class Reconciler {
     this.#stopped = true;
     for (const run of this.#current.values()) if (run.timer) clearTimeout(run.timer);
     this.#current.clear();
+    this.#waiting.clear();
   }
 
   async #run(guildId: string, run: Attempt): Promise<void> {
@@ -84,6 +108,11 @@ export class Reconciler {
     this.#current.delete(guildId);
     // Compared now, not when the list completed: a member who joined since is in the registry.
     const leaves = this.#reconcile(guildId, workerMemberIds);
+    if (leaves === null) {
+      // A guild started loading meanwhile; its list's completion wakes this one again.
+      this.#waiting.add(guildId);
+      return;
+    }
     this.#deliver(leaves);
     this.#metrics.reconciliations.inc({ outcome: "completed" });
     this.#metrics.reconciledLeaves.inc(leaves.length);

@@ -10,7 +10,7 @@ import { HttpSessionStore } from "./http-session-store.ts";
 import { createLogger, describeError, type Logger } from "./log.ts";
 import { MemberRequests } from "./member-requests.ts";
 import { createMetrics, type RunnerMetrics } from "./metrics.ts";
-import { PresencePipeline } from "./pipeline.ts";
+import { PresencePipeline, shardOf } from "./pipeline.ts";
 import { PresenceRouter } from "./presence-router.ts";
 import { Reconciler } from "./reconciler.ts";
 import { SequenceTracker } from "./sequence-tracker.ts";
@@ -81,7 +81,13 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     metrics,
     log,
   });
-  const router = new PresenceRouter(config.monitoredGuildIds);
+  // Only the guilds on this runner's shards: the others' events go to another runner, and their
+  // member lists, never arriving here, must not hold reconciliation back.
+  const router = new PresenceRouter(
+    config.monitoredGuildIds.filter((guildId) =>
+      config.shardIds.includes(shardOf(guildId, config.shardCount)),
+    ),
+  );
   const requests = new MemberRequests({
     send: (shardId, d) => gateway.send(shardId, { op: GatewayOpcodes.RequestGuildMembers, d }),
     metrics,
@@ -91,6 +97,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
   const reconciler = new Reconciler({
     fetchMembers: (guildId) => workerMembers.of(guildId),
     reconcile: (guildId, ids) => router.reconcile(guildId, ids),
+    ready: () => router.loadingGuilds().length === 0,
     deliver: (updates) => pipeline.onReconciled(updates),
     backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
     metrics,

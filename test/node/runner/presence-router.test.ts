@@ -200,6 +200,7 @@ describe("PresenceRouter", () => {
         presences: [],
       }),
     );
+    r.completeMemberList(OTHER_MONITORED, new Set([LINUS]));
     r.handle(
       dispatch(GatewayDispatchEvents.GuildCreate, { id: GUILD, members: [member(GRACE)], presences: [] }),
     );
@@ -214,9 +215,68 @@ describe("PresenceRouter", () => {
     expect(r.reconcile(GUILD, [])).toEqual([]);
     // Pure: asking again gives the same leaves (the Worker's record is what decides).
     expect(r.reconcile(GUILD, [ADA])).toEqual([{ userId: ADA, membership: null, presence: OFFLINE }]);
-    // Only against a complete member list, and only for monitored guilds.
-    expect(r.reconcile(OTHER_MONITORED, [STRANGER])).toEqual([]);
     expect(r.reconcile(UNMONITORED, [STRANGER])).toEqual([]);
+  });
+
+  it("reconciles nothing while another monitored guild is loading: a member of it not listed yet must not leave", () => {
+    const r = router();
+    r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, { id: GUILD, members: [member(GRACE)], presences: [] }),
+    );
+    r.completeMemberList(GUILD, new Set([GRACE]));
+    // ADA is in OTHER_MONITORED, whose list has not come: a leave now would carry membership null.
+    expect(r.reconcile(GUILD, [ADA])).toBeNull();
+    r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, {
+        id: OTHER_MONITORED,
+        members: [member(ADA, "2023-03-03T00:00:00.000Z")],
+        presences: [],
+      }),
+    );
+    expect(r.reconcile(GUILD, [ADA])).toBeNull();
+    r.completeMemberList(OTHER_MONITORED, new Set([ADA]));
+    // Every list complete: ADA leaves GUILD only, keeping her other guild and staying monitored.
+    expect(r.reconcile(GUILD, [ADA])).toEqual([
+      { userId: ADA, membership: { joined_at: "2023-03-03T00:00:00.000Z", guild_ids: [OTHER_MONITORED] } },
+    ]);
+    // The registry's view, and so the answer, only changes with the Worker's record.
+    expect(r.reconcile(OTHER_MONITORED, [ADA])).toEqual([]);
+  });
+
+  it("makes a user the Worker holds whom no complete list names leave every guild", () => {
+    const r = router();
+    for (const guildId of [GUILD, OTHER_MONITORED]) {
+      r.handle(
+        dispatch(GatewayDispatchEvents.GuildCreate, { id: guildId, members: [member(GRACE)], presences: [] }),
+      );
+      r.completeMemberList(guildId, new Set([GRACE]));
+    }
+    expect(r.reconcile(GUILD, [ADA, GRACE])).toEqual([{ userId: ADA, membership: null, presence: OFFLINE }]);
+  });
+
+  it("waits for no guild the bot is not in, and again for one it joins", () => {
+    const r = router();
+    r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, { id: GUILD, members: [member(GRACE)], presences: [] }),
+    );
+    r.completeMemberList(GUILD, new Set([GRACE]));
+    expect(r.loadingGuilds()).toEqual([OTHER_MONITORED]);
+    // Its shard's READY did not list OTHER_MONITORED: no list of it will come.
+    r.notJoined([OTHER_MONITORED, UNMONITORED]);
+    expect(r.loadingGuilds()).toEqual([]);
+    expect(r.reconcile(GUILD, [ADA])).toEqual([{ userId: ADA, membership: null, presence: OFFLINE }]);
+    expect(r.reconcile(OTHER_MONITORED, [ADA])).toEqual([]);
+    // The bot is added to it: its members are unknown again until its list completes.
+    r.handle(
+      dispatch(GatewayDispatchEvents.GuildCreate, { id: OTHER_MONITORED, members: [], presences: [] }),
+    );
+    expect(r.loadingGuilds()).toEqual([OTHER_MONITORED]);
+    expect(r.reconcile(GUILD, [ADA])).toBeNull();
+    r.completeMemberList(OTHER_MONITORED, new Set());
+    // Removed from it: no wait for it either.
+    r.handle(dispatch(GatewayDispatchEvents.GuildDelete, { id: OTHER_MONITORED }));
+    expect(r.loadingGuilds()).toEqual([]);
+    expect(r.reconcile(GUILD, [ADA])).toHaveLength(1);
   });
 
   it("drops every member of a guild the bot was removed from, but not on an outage", () => {

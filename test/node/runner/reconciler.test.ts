@@ -66,8 +66,8 @@ describe("WorkerMembers", () => {
 });
 
 describe("Reconciler", () => {
-  function start(retry = { baseMs: 20, capMs: 200 }): PresenceRouter {
-    const router = new PresenceRouter([GUILD, OTHER]);
+  function start(retry = { baseMs: 20, capMs: 200 }, guilds = [GUILD]): PresenceRouter {
+    const router = new PresenceRouter(guilds);
     forwarder = new Forwarder({
       ingestUrl: receiver.ingestUrl,
       secret: TEST_SECRET,
@@ -82,6 +82,7 @@ describe("Reconciler", () => {
     reconciler = new Reconciler({
       fetchMembers: (guildId) => members.of(guildId),
       reconcile: (guildId, ids) => router.reconcile(guildId, ids),
+      ready: () => router.loadingGuilds().length === 0,
       deliver: (updates) => {
         for (const update of updates) forwarder!.add(update, performance.now(), null);
       },
@@ -92,8 +93,8 @@ describe("Reconciler", () => {
     return router;
   }
 
-  /** A fresh process's complete member list of GUILD: these users only. */
-  function completeList(router: PresenceRouter, userIds: string[]): void {
+  /** A fresh process's complete member list of the guild: these users only. */
+  function completeList(router: PresenceRouter, userIds: string[], guildId = GUILD): void {
     const members = userIds.map((userId) => ({
       user: { id: userId, username: `u${userId}` },
       joined_at: JOINED,
@@ -103,12 +104,15 @@ describe("Reconciler", () => {
       op: 0,
       s: 1,
       t: GatewayDispatchEvents.GuildCreate,
-      d: { id: GUILD, members, presences: [] },
+      d: { id: guildId, members, presences: [] },
     };
     for (const update of router.handle(payload as unknown as GatewayDispatchPayload))
       forwarder!.add(update, performance.now(), null);
-    router.completeMemberList(GUILD, new Set(userIds));
+    router.completeMemberList(guildId, new Set(userIds));
   }
+
+  const memberReads = (guildId: string) =>
+    receiver.requests.filter((r) => r.path === `/ingest/guilds/${guildId}/members`).length;
 
   it("sends a leave for each member the Worker holds that the list lacks, retrying a failing Worker", async () => {
     held([id(1), id(2), id(3)], [GUILD]);
@@ -129,17 +133,39 @@ describe("Reconciler", () => {
 
   it("keeps a member the Worker also holds in another guild, correcting their guilds", async () => {
     held([id(4)], [GUILD, OTHER]);
-    const router = start();
-    router.handle({
-      op: 0,
-      s: 1,
-      t: GatewayDispatchEvents.GuildMemberAdd,
-      d: { guild_id: OTHER, user: { id: id(4), username: "both" }, joined_at: JOINED, roles: [] },
-    } as unknown as GatewayDispatchPayload);
+    const router = start(undefined, [GUILD, OTHER]);
+    completeList(router, [id(4)], OTHER);
     completeList(router, []);
     reconciler!.request(GUILD);
     await waitFor("the corrected guilds", () => receiver.guildMembers(GUILD, "", 1000).user_ids.length === 0);
     expect(receiver.users.get(id(4))?.membership).toEqual({ joined_at: JOINED, guild_ids: [OTHER] });
+  });
+
+  it("waits for every monitored guild's list, so a member of one still loading never leaves them all", async () => {
+    held([id(4)], [GUILD, OTHER]);
+    held([id(5)], [GUILD]);
+    const router = start(undefined, [GUILD, OTHER]);
+    completeList(router, []);
+    reconciler!.request(GUILD);
+    // OTHER is loading: id(4) may be in it, so the Worker is not even asked yet. Absence needs a
+    // while to show; a reconciliation that did not wait asks at once.
+    const asked = Date.now();
+    await waitFor("a moment", () => memberReads(GUILD) > 0 || Date.now() - asked > 300);
+    expect(memberReads(GUILD)).toBe(0);
+    completeList(router, [id(4)], OTHER);
+    reconciler!.request(OTHER);
+    await waitFor(
+      "both reconciled",
+      async () => (await counter("reconciliations", { outcome: "completed" })) === 2,
+    );
+    await waitFor("the leaves", () => receiver.users.get(id(5))?.membership === null);
+    expect(receiver.users.get(id(4))?.membership).toEqual({ joined_at: JOINED, guild_ids: [OTHER] });
+    const leftAll = receiver.batches.flatMap((b) => b.deltas).filter((d) => d.membership === null);
+    expect(leftAll.map((d) => d.user_id)).toEqual([id(5)]);
+    // A list completing later, with nothing loading, is reconciled at once.
+    completeList(router, []);
+    reconciler!.request(GUILD);
+    await waitFor("again", async () => (await counter("reconciliations", { outcome: "completed" })) === 3);
   });
 
   it("delivers nothing once stopped, even if the Worker answers later", async () => {

@@ -13,10 +13,20 @@ import { waitFor } from "./helpers/wait.ts";
 const GONE = "1191168999999999777";
 const STILL_ELSEWHERE = "1191168999999999888";
 const ELSEWHERE = "1191168914227200777";
+// Also monitored, and neither ever sends this runner a member list: reconciling must not wait for
+// them. The bot is not in the first (its shard's READY does not list it); the second is on shard 1
+// of 2, which this runner does not run.
+const NOT_JOINED = "1191168914227200555";
+const OTHER_SHARD = "1191168914231394859";
 let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({
+    env: {
+      SHARD_COUNT: "2",
+      SHARD_IDS: "0",
+      MONITORED_GUILD_IDS: [SEED.guildId, NOT_JOINED, OTHER_SHARD].join(","),
+    },
     prepare: (receiver) => {
       const membership = (guild_ids: string[]) => ({ joined_at: "2024-02-02T00:00:00.000Z", guild_ids });
       receiver.users.set(GONE, { version: 1, membership: membership([SEED.guildId]) });
