@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GatewaySession } from "../schemas/gateway-sessions.ts";
-import type { Env } from "../workers/env.ts";
+import type { Env } from "../settings/env.ts";
 import { JsonDocument } from "./sql.ts";
 
 /**

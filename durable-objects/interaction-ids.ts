@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { mayClaim, nextSweep } from "../workers/bot/replay.ts";
-import type { Env } from "../workers/env.ts";
+import type { Env } from "../settings/env.ts";
+import { mayClaim, nextSweep } from "./interaction-claims.ts";
 
 /**
  * The interaction ids one shard has accepted, each until its signature's timestamp could no longer
- * pass (workers/bot/replay.ts), so a captured delivery replayed inside the window is refused. Only
+ * pass (workers/bot/replay.ts, durable-objects/interaction-claims.ts), so a captured delivery replayed inside the window is refused. Only
  * ids of correctly signed interactions arrive here; an alarm deletes expired rows, so storage
  * holds at most the ids of the last few minutes.
  */

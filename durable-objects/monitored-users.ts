@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../workers/env.ts";
+import type { Env } from "../settings/env.ts";
 
 /**
  * The directory of monitored users: who is in a monitored guild right now. Each UserPresence
@@ -154,4 +154,32 @@ export class MonitoredUsers extends DurableObject<Env> {
       .toArray()
       .map((row) => row.user_id);
   }
+}
+
+/**
+ * The gate in front of the user objects. Addressing a Durable Object, even to read nothing,
+ * creates its storage, so every path a stranger can reach (reads, storage reads, socket
+ * subscriptions, the bot for someone who is not a member) asks the monitored-users directory first and addresses only the
+ * objects of monitored users: one indexed look-up per request, whatever the number of ids.
+ */
+export async function monitoredAmong(env: Env, userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  // Typed through unknown: the RPC stub's mapped type is too deep for tsc here.
+  const monitored: unknown = await env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
+  return new Set(monitored as string[]);
+}
+
+export async function isMonitored(env: Env, userId: string): Promise<boolean> {
+  return (await monitoredAmong(env, [userId])).has(userId);
+}
+
+/** The ids whose objects exist: monitored now, or members once (who keep their data). */
+export async function knownAmong(env: Env, userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const known: unknown = await env.MONITORED_USERS.getByName("all").knownAmong(userIds);
+  return new Set(known as string[]);
+}
+
+export async function isKnown(env: Env, userId: string): Promise<boolean> {
+  return (await knownAmong(env, [userId])).has(userId);
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../workers/env.ts";
+import type { Env } from "../settings/env.ts";
 
 /**
  * Which user a write token belongs to, by the token's SHA-256, for routes that name the user as

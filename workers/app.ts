@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
-import type { Env } from "./env.ts";
+import type { Env } from "../settings/env.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerIngest } from "./routes/ingest.ts";
 import { registerInteractions } from "./routes/interactions.ts";

@@ -1,6 +1,6 @@
 import type { HubChange } from "../durable-objects/socket-hub/index.ts";
 import type { ApplyResult } from "../durable-objects/user-presence/index.ts";
-import type { Env } from "./env.ts";
+import type { Env } from "../settings/env.ts";
 
 /**
  * After ingest: which socket hub hears which change. A hub hears a user's change when it watches

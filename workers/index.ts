@@ -6,6 +6,6 @@ export { MonitoredUsers } from "../durable-objects/monitored-users.ts";
 export { SocketHub } from "../durable-objects/socket-hub/index.ts";
 export { TokenDirectory } from "../durable-objects/token-directory.ts";
 export { UserPresence } from "../durable-objects/user-presence/index.ts";
-export type { Env } from "./env.ts";
+export type { Env } from "../settings/env.ts";
 
 export default createApp();

@@ -1,13 +1,13 @@
 import type { Context } from "hono";
+import { isMonitored } from "../durable-objects/monitored-users.ts";
 import type { KvAuthority, KvWriteResult } from "../durable-objects/user-presence/index.ts";
 import type { KvOperation } from "../durable-objects/user-presence/kv.ts";
 import { hashToken, tokenFromHeader } from "../durable-objects/user-presence/tokens.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env } from "../settings/env.ts";
 import { readBody } from "./body.ts";
 import { EdgeCache } from "./edge-cache.ts";
-import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
 import { announceChanges } from "./hub-fanout.ts";
-import { isMonitored } from "./monitored.ts";
 import { tokenDirectory } from "./write-tokens.ts";
 
 /**

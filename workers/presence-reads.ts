@@ -1,9 +1,9 @@
 import type { Context } from "hono";
+import { isMonitored, monitoredAmong } from "../durable-objects/monitored-users.ts";
 import { withCurrentTime } from "../durable-objects/payloads/current-time.ts";
 import type { PresenceSnapshot } from "../durable-objects/user-presence/index.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env } from "../settings/env.ts";
 import { type CachedRead, type Dialect, EdgeCache } from "./edge-cache.ts";
-import { cacheOrigin, cacheTtlSeconds, type Env } from "./env.ts";
-import { isMonitored, monitoredAmong } from "./monitored.ts";
 
 /**
  * Reading a user's public payload, through the edge cache. A miss asks the user's object once and

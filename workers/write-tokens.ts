@@ -1,6 +1,6 @@
+import { isKnown, isMonitored } from "../durable-objects/monitored-users.ts";
 import { generateToken, hashToken } from "../durable-objects/user-presence/tokens.ts";
-import type { Env } from "./env.ts";
-import { isKnown, isMonitored } from "./monitored.ts";
+import type { Env } from "../settings/env.ts";
 
 /**
  * Issuing and revoking a user's write token (the bot's /storage token create and revoke). The

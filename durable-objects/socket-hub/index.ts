@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../workers/env.ts";
-import { socketConfigOf } from "../../workers/env.ts";
+import type { Env } from "../../settings/env.ts";
+import { socketConfigOf } from "../../settings/env.ts";
+import { knownAmong, monitoredAmong } from "../monitored-users.ts";
 import type { PresenceChange, PresenceSnapshot } from "../user-presence/index.ts";
 import { compressFrame } from "./compression.ts";
 import { AUTO_RESPONSE } from "./frames.ts";
@@ -273,7 +274,7 @@ export class SocketHub extends DurableObject<Env> {
             // A socket's ids may never have been checked (it closed before its ack, or an
             // eviction reset the hub mid-ack): only users whose objects exist are unwatched,
             // since addressing a stranger's object would create the storage the gate kept away.
-            const known = gone.length > 0 ? this.#knownAmong(gone) : null;
+            const known = gone.length > 0 ? knownAmong(this.env, gone) : null;
             // Each unwatch awaits it in its turn; a failure is reported there, not as unhandled.
             known?.catch(() => {});
             for (const id of gone) this.#unwatch(id, known);
@@ -347,7 +348,8 @@ export class SocketHub extends DurableObject<Env> {
 
   async #fetchUsers(ack: AckEffect): Promise<Map<string, PresenceSnapshot>> {
     // Ids go to the directory first: addressing a stranger's object would create its storage.
-    const ids = ack.target === "all" ? await this.#followAll() : await this.#monitoredAmong(ack.target);
+    const ids =
+      ack.target === "all" ? await this.#followAll() : [...(await monitoredAmong(this.env, ack.target))];
     const users = new Map<string, PresenceSnapshot>();
     // Bounded fan-in: an All ack on a large guild must not open thousands of calls at once.
     for (let i = 0; i < ids.length; i += USER_FETCH_CONCURRENCY) {
@@ -380,16 +382,6 @@ export class SocketHub extends DurableObject<Env> {
       if (known && !(await known).has(userId)) return;
       await this.env.USER_PRESENCE.getByName(userId).unwatch(this.#name);
     }).catch((error) => console.error("socket hub: unwatch failed", userId, error));
-  }
-
-  async #monitoredAmong(userIds: string[]): Promise<string[]> {
-    const monitored: unknown = await this.env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
-    return monitored as string[];
-  }
-
-  async #knownAmong(userIds: string[]): Promise<Set<string>> {
-    const known: unknown = await this.env.MONITORED_USERS.getByName("all").knownAmong(userIds);
-    return new Set(known as string[]);
   }
 
   /** Calls for one user's object (or the directory, for All) in call order: an unwatch must not overtake a later watch. */

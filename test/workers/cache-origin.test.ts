@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { cacheOrigin, DEFAULT_CACHE_ORIGIN, type Env } from "../../settings/env.ts";
 import { createApp } from "../../workers/app.ts";
-import { cacheOrigin, DEFAULT_CACHE_ORIGIN, type Env } from "../../workers/env.ts";
 import { ingest, joined, monitored, nextVersion } from "./helpers.ts";
 
 /**

@@ -1,14 +1,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { mayClaim, nextSweep, SWEEP_DELAY_MS } from "../../durable-objects/interaction-claims.ts";
 import {
   CLOCK_MARGIN_MS,
   INTERACTION_ID_SHARDS,
   interactionIdShard,
-  mayClaim,
-  nextSweep,
   rememberUntil,
-  SWEEP_DELAY_MS,
 } from "../../workers/bot/replay.ts";
 import { MAX_SIGNATURE_AGE_SECONDS, verifyInteraction } from "../../workers/bot/signature.ts";
 import { sign } from "./interactions-helpers.ts";

@@ -2,7 +2,7 @@ import type { APIInteractionResponse } from "discord-api-types/v10";
 import type { Context } from "hono";
 import type { KvWriteResult } from "../../durable-objects/user-presence/index.ts";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
-import { type Env, publicOrigin } from "../env.ts";
+import { type Env, publicOrigin } from "../../settings/env.ts";
 import { writeKv } from "../kv-writes.ts";
 import { readPairs } from "../presence-reads.ts";
 import { issueToken, revokeToken } from "../write-tokens.ts";

@@ -3,8 +3,9 @@ import { MAX_SIGNATURE_AGE_SECONDS } from "./signature.ts";
 /**
  * Replay protection for signed interactions: a captured delivery verifies again for as long as its
  * timestamp is inside the signature window, so each interaction id is accepted once and
- * remembered until its timestamp can no longer pass. The rules here are pure; the
- * InteractionIds objects (durable-objects/interaction-ids.ts) store the ids.
+ * remembered until its timestamp can no longer pass. Which object holds an id, and for how long,
+ * is decided here; the InteractionIds objects (durable-objects/interaction-ids.ts) store the ids
+ * by the rules of durable-objects/interaction-claims.ts.
  */
 
 /** Fixed, so every delivery of one id reaches the same object. */
@@ -15,9 +16,6 @@ export const INTERACTION_ID_SHARDS = 16;
  * forgets the id read different clocks.
  */
 export const CLOCK_MARGIN_MS = 60_000;
-
-/** Expired rows are swept together: an alarm this long after the earliest expiry takes them all. */
-export const SWEEP_DELAY_MS = 60_000;
 
 /** The object for an interaction id, by the first hex digit of the id's SHA-256. */
 export async function interactionIdShard(id: string): Promise<string> {
@@ -31,22 +29,4 @@ export async function interactionIdShard(id: string): Promise<string> {
  */
 export function rememberUntil(timestampSeconds: number): number {
   return (timestampSeconds + MAX_SIGNATURE_AGE_SECONDS) * 1000 + CLOCK_MARGIN_MS;
-}
-
-/**
- * Whether an id may act now, given when its stored claim (if any) expires. A row past its expiry
- * that the sweep has not removed yet counts as absent: its timestamp could no longer pass, so
- * whatever carries the id now was signed anew.
- */
-export function mayClaim(storedExpiry: number | null, nowMs: number): boolean {
-  return storedExpiry === null || storedExpiry <= nowMs;
-}
-
-/**
- * The alarm to have once an id expiring at `expiry` is stored: the current one if it comes soon
- * enough to take this row too, else a sweep shortly after this expiry.
- */
-export function nextSweep(current: number | null, expiry: number): number {
-  const wanted = expiry + SWEEP_DELAY_MS;
-  return current !== null && current <= wanted ? current : wanted;
 }

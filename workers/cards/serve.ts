@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { CardQuery } from "../../schemas/card.ts";
 import type { LanternUser } from "../../schemas/lantern.ts";
-import { cacheOrigin, cacheTtlSeconds, type Env, shapingOptions } from "../env.ts";
+import { cacheOrigin, cacheTtlSeconds, type Env, shapingOptions } from "../../settings/env.ts";
 import { readUser } from "../presence-reads.ts";
 import { CardCache, cardEtag, type RenderedCard } from "./card-cache.ts";
 import { renderErrorCard } from "./error-card.ts";

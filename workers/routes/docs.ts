@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { html, raw } from "hono/html";
-import type { Env } from "../env.ts";
+import type { Env } from "../../settings/env.ts";
 
 /**
  * /openapi.json is generated from the routes' zod schemas; /docs renders it as one static page.

@@ -12,9 +12,15 @@ import {
 } from "../../schemas/ingest.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import {
+  cacheOrigin,
+  cacheTtlSeconds,
+  type Env,
+  MIN_INGEST_SECRET_LENGTH,
+  socketHubCount,
+} from "../../settings/env.ts";
 import { readBody } from "../body.ts";
 import { EdgeCache } from "../edge-cache.ts";
-import { cacheOrigin, cacheTtlSeconds, type Env, MIN_INGEST_SECRET_LENGTH, socketHubCount } from "../env.ts";
 import { announceChanges } from "../hub-fanout.ts";
 import { hubName } from "./socket.ts";
 

@@ -2,13 +2,13 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Interaction } from "../../schemas/interactions.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import type { Env } from "../../settings/env.ts";
 import { BODY_LIMITS, readBody } from "../body.ts";
 import { perform } from "../bot/handlers.ts";
 import { interactionIdShard, rememberUntil } from "../bot/replay.ts";
 import { pong } from "../bot/replies.ts";
 import { routeInteraction } from "../bot/router.ts";
 import { isPublicKey, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyInteraction } from "../bot/signature.ts";
-import type { Env } from "../env.ts";
 
 /**
  * POST /interactions: the bot. Discord calls it for every slash command and button press, signed

@@ -3,8 +3,8 @@ import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import { KeyValuePairs, KvKey } from "../../schemas/kv.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import type { Env } from "../../settings/env.ts";
 import { BODY_LIMITS } from "../body.ts";
-import type { Env } from "../env.ts";
 import { type Refuse, writeThroughToken } from "../kv-writes.ts";
 import { readPairs } from "../presence-reads.ts";
 

@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { CardQuery } from "../../schemas/card.ts";
 import { LanternUser } from "../../schemas/lantern.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
+import type { Env } from "../../settings/env.ts";
 import { badCardRequest, serveCard } from "../cards/serve.ts";
-import type { Env } from "../env.ts";
 import { readUser, readUsers, respond } from "../presence-reads.ts";
 
 /** Lantern's REST reads (shared/reference/lantern-swagger.json), without Lantern's bugs. */

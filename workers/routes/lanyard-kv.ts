@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
 import { KeyValuePairs } from "../../schemas/kv.ts";
+import type { Env } from "../../settings/env.ts";
 import { BODY_LIMITS } from "../body.ts";
-import type { Env } from "../env.ts";
 import { type Refuse, writeThroughToken } from "../kv-writes.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { LanyardPresence } from "../../schemas/lanyard.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
-import type { Env } from "../env.ts";
+import type { Env } from "../../settings/env.ts";
 import { readUser, respond } from "../presence-reads.ts";
 
 /** Lanyard's REST read, so a Lanyard client works by changing only its hostname. */

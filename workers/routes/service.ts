@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Env } from "../env.ts";
+import type { Env } from "../../settings/env.ts";
 
 /**
  * GET /: what this deployment is and how many users it watches. The body carries Lantern's field

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { type Env, socketConfigOf, socketHubCount } from "../env.ts";
+import { type Env, socketConfigOf, socketHubCount } from "../../settings/env.ts";
 
 /**
  * GET /socket: the live stream, in Lantern's and Lanyard's dialects (durable-objects/socket-hub/).
