@@ -72,7 +72,7 @@ describe("a replayed interaction", () => {
     const refusal = (await replay.json()) as { error: string; reason: string };
     expect(refusal).toEqual({ error: "interaction already received", reason: "replayed" });
 
-    // Had the replay acted, it would have revoked this token.
+    // Had the replay acted, it would have minted a new token and revoked this one.
     expect((await putLanyard(token, "Lisbon")).status).toBe(204);
     // And a third delivery is as refused as the second.
     expect((await deliver(captured)).status).toBe(401);
