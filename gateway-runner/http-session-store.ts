@@ -1,4 +1,5 @@
 import { type GatewaySession, GatewaySessions } from "../schemas/gateway-sessions.ts";
+import { describeError, withoutCredentials } from "./log.ts";
 import type { SessionStore } from "./session-store.ts";
 import { ingestRouteUrl, signedFetch } from "./signed-fetch.ts";
 
@@ -8,35 +9,35 @@ import { ingestRouteUrl, signedFetch } from "./signed-fetch.ts";
  */
 export class HttpSessionStore implements SessionStore {
   readonly #url: string;
+  /** The URL as messages show it: any credentials in INGEST_URL left out, since they are logged. */
+  readonly #shown: string;
   readonly #secret: string;
   readonly #timeoutMs: number;
   readonly description: string;
 
   constructor(ingestUrl: string, secret: string, timeoutMs: number) {
     this.#url = sessionsUrl(ingestUrl);
+    this.#shown = withoutCredentials(this.#url);
     this.#secret = secret;
     this.#timeoutMs = timeoutMs;
-    this.description = `worker ${this.#url}`;
+    this.description = `worker ${this.#shown}`;
   }
 
   async load(): Promise<GatewaySession[]> {
-    const response = await signedFetch(this.#url, this.#secret, {
-      method: "GET",
-      timeoutMs: this.#timeoutMs,
-    });
+    const response = await this.#fetch({ method: "GET", timeoutMs: this.#timeoutMs });
     const text = await response.text();
     if (!response.ok)
-      throw new Error(`GET ${this.#url} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+      throw new Error(`GET ${this.#shown} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`GET ${this.#url} did not answer JSON`);
+      throw new Error(`GET ${this.#shown} did not answer JSON`);
     }
     const parsed = GatewaySessions.safeParse(json);
     if (!parsed.success) {
       throw new Error(
-        `GET ${this.#url} did not answer a sessions document: ${parsed.error.issues[0]?.message}`,
+        `GET ${this.#shown} did not answer a sessions document: ${parsed.error.issues[0]?.message}`,
       );
     }
     return parsed.data.sessions;
@@ -44,14 +45,18 @@ export class HttpSessionStore implements SessionStore {
 
   async save(sessions: GatewaySession[]): Promise<void> {
     const body = JSON.stringify(GatewaySessions.parse({ sessions }));
-    const response = await signedFetch(this.#url, this.#secret, {
-      method: "PUT",
-      body,
-      timeoutMs: this.#timeoutMs,
-    });
+    const response = await this.#fetch({ method: "PUT", body, timeoutMs: this.#timeoutMs });
     const text = await response.text();
     if (!response.ok)
-      throw new Error(`PUT ${this.#url} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+      throw new Error(`PUT ${this.#shown} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+  }
+
+  async #fetch(request: Parameters<typeof signedFetch>[2]): Promise<Response> {
+    try {
+      return await signedFetch(this.#url, this.#secret, request);
+    } catch (error) {
+      throw new Error(`${request.method} ${this.#shown} failed: ${describeError(error)}`);
+    }
   }
 }
 

@@ -30,9 +30,19 @@ export function createLogger(
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-/** A short, printable description of any thrown value (errors from fetch hide the cause one level down). */
+/**
+ * A short, printable description of any thrown value (errors from fetch hide the cause one level
+ * down), without the credentials of any URL in it: fetch refuses a URL with a user name or
+ * password in a message that repeats the whole URL, and these descriptions are logged and shown
+ * on /health.
+ */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!(error instanceof Error)) return withoutCredentials(String(error));
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-  return `${error.message}${cause}`;
+  return withoutCredentials(`${error.message}${cause}`);
+}
+
+/** Text with the userinfo (`user:password@`) of every URL in it removed. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi, "$1");
 }

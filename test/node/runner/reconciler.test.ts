@@ -57,6 +57,70 @@ describe("WorkerMembers", () => {
     expect(await members.of(OTHER)).toEqual([id(9)]);
   });
 
+  const pageReads = () =>
+    receiver.requests.filter((r) => r.path === `/ingest/guilds/${GUILD}/members`).length;
+
+  it("refuses a cursor that does not move forward, so a Worker answering a cycle cannot keep it reading", async () => {
+    // after "" → next 2; after 2 → next 1 (back); after 1 → next 2 again, and so on for ever.
+    const pages: Record<string, { user_ids: string[]; next: string | null }> = {
+      "": { user_ids: [id(1), id(2)], next: id(2) },
+      [id(2)]: { user_ids: [id(3)], next: id(1) },
+      [id(1)]: { user_ids: [id(2)], next: id(2) },
+    };
+    receiver.memberPage = (_guild, after) => pages[after];
+    const members = new WorkerMembers(receiver.ingestUrl, TEST_SECRET, 5_000, 2);
+    await expect(members.of(GUILD)).rejects.toThrow(
+      `answered the cursor ${id(1)}, not after ${id(2)} (the Worker pages in text order of ids)`,
+    );
+    expect(pageReads()).toBe(2);
+  });
+
+  it("compares cursors as text, as the Worker's SQLite does", async () => {
+    // Greater as a number, smaller as text ("1…" sorts before "9…"): backwards, in the Worker's order.
+    const [nines, tenToThe17] = ["9".repeat(17), `1${"0".repeat(17)}`];
+    receiver.memberPage = (_guild, after) =>
+      after === "" ? { user_ids: [nines], next: nines } : { user_ids: [tenToThe17], next: tenToThe17 };
+    const members = new WorkerMembers(receiver.ingestUrl, TEST_SECRET, 5_000, 1);
+    await expect(members.of(GUILD)).rejects.toThrow(`answered the cursor ${tenToThe17}, not after ${nines}`);
+  });
+
+  it("stops after the pages the largest guild would fill, and at a page longer than asked", async () => {
+    // Always one more: cursors that move forward for ever.
+    receiver.memberPage = (_guild, after) => {
+      const next = String(BigInt(after || id(0)) + 1n);
+      return { user_ids: [next], next };
+    };
+    const members = new WorkerMembers(receiver.ingestUrl, TEST_SECRET, 5_000, 2, 10);
+    await expect(members.of(GUILD)).rejects.toThrow("more than 6 pages (10 members at 2 a page)");
+    expect(pageReads()).toBe(6);
+    receiver.memberPage = () => ({ user_ids: [id(1), id(2), id(3)], next: null });
+    await expect(members.of(GUILD)).rejects.toThrow("answered 3 ids for a page of 2");
+  });
+
+  it("names the request without the credentials its URL carries", async () => {
+    const withCredentials = receiver.ingestUrl.replace("http://", "http://porchlight:hunter2@");
+    const lines: string[] = [];
+    const members = new WorkerMembers(withCredentials, TEST_SECRET, 5_000);
+    const reconciling = new Reconciler({
+      fetchMembers: (guildId) => members.of(guildId),
+      reconcile: () => [],
+      ready: () => true,
+      deliver: () => {},
+      backoff: { baseMs: 10_000, capMs: 10_000 },
+      metrics,
+      log: createLogger("warn", (line) => lines.push(line)),
+    });
+    const failure = await members.of(GUILD).catch((error: Error) => error);
+    expect(String(failure)).toContain(
+      `GET http://127.0.0.1:${new URL(receiver.ingestUrl).port}/ingest/guilds/`,
+    );
+    reconciling.request(GUILD);
+    await waitFor("the warning", () => lines.length > 0);
+    reconciling.stop();
+    expect(String(failure)).not.toContain("hunter2");
+    expect(lines.join("\n")).not.toContain("hunter2");
+  });
+
   it("fails naming the status when the Worker refuses the signature", async () => {
     const members = new WorkerMembers(receiver.ingestUrl, "w".repeat(40), 5_000);
     await expect(members.of(GUILD)).rejects.toThrow(

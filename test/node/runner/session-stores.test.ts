@@ -90,6 +90,22 @@ describe("HttpSessionStore", () => {
     ]);
   });
 
+  it("names itself and its failures without the credentials of its URL", async () => {
+    const store = new HttpSessionStore(
+      receiver.ingestUrl.replace("http://", "http://porchlight:hunter2@"),
+      TEST_SECRET,
+      5_000,
+    );
+    expect(store.description).toBe(`worker ${receiver.ingestUrl}/sessions`);
+    const failures = await Promise.all([
+      store.load().catch((error: Error) => error.message),
+      store.save(SESSIONS).catch((error: Error) => error.message),
+    ]);
+    expect(failures[0]).toMatch(`GET ${receiver.ingestUrl}/sessions failed: `);
+    expect(failures[1]).toMatch(`PUT ${receiver.ingestUrl}/sessions failed: `);
+    expect(failures.join("\n")).not.toContain("hunter2");
+  });
+
   it("fails with the status when the Worker refuses the signature", async () => {
     const store = new HttpSessionStore(receiver.ingestUrl, "w".repeat(40), 5_000);
     await expect(store.load()).rejects.toThrow(`GET ${receiver.ingestUrl}/sessions answered HTTP 401`);

@@ -40,6 +40,10 @@ export class IngestReceiver {
   override: Override | null = null;
   /** GET /ingest/guilds/:id/members answers 503 this many more times (a Worker failing for a while). */
   memberPagesFailing = 0;
+  /** Replaces what GET /ingest/guilds/:id/members answers: a Worker whose pages are wrong. */
+  memberPage: ((guildId: string, after: string, limit: number) => unknown) | null = null;
+  /** GET /ingest/guilds/:id/members answers this status instead (404: a Worker without the route). */
+  memberPagesStatus: number | null = null;
   #server: Server | null = null;
   #port = 0;
 
@@ -124,9 +128,11 @@ export class IngestReceiver {
         this.memberPagesFailing -= 1;
         return reply(503, { error: "failing on purpose" });
       }
+      if (this.memberPagesStatus !== null) return reply(this.memberPagesStatus, { error: "not found" });
       const query = new URL(req.url ?? "/", "http://receiver").searchParams;
       const limit = Number(query.get("limit") ?? 1000);
-      return reply(200, this.guildMembers(guildMembers[1]!, query.get("after") ?? "", limit));
+      const answer = this.memberPage ?? ((guildId, after, n) => this.guildMembers(guildId, after, n));
+      return reply(200, answer(guildMembers[1]!, query.get("after") ?? "", limit));
     }
     if (path !== "/ingest" || req.method !== "POST") return reply(404, { error: "not found" });
     let parsed: ReturnType<typeof IngestBatch.safeParse>;
