@@ -1,5 +1,6 @@
 import type { ForwardState } from "./forwarder.ts";
 import type { ShardState } from "./metrics.ts";
+import type { ReconcileState } from "./reconciler.ts";
 
 /**
  * GET /health's verdict, as a pure function. Healthy means every shard is READY and the Worker is
@@ -8,12 +9,18 @@ import type { ShardState } from "./metrics.ts";
  * route) and a batch dropped as malformed stay unhealthy until a batch is accepted, since neither
  * heals by itself and both mean presences are not arriving. A runner that has not had to send
  * anything yet is healthy.
+ *
+ * A reconciliation with the Worker's member record that keeps failing is a warning, not a
+ * problem: presences still arrive, only the leaves of members who left while no runner listened
+ * wait. A failing health check gets a container restarted, which cannot add a route an older
+ * Worker lacks and would cost every shard a reconnect.
  */
 
 export interface HealthInput {
   shards: Map<number, ShardState>;
   expectedShards: number[];
   forwarding: ForwardState;
+  reconciliation?: ReconcileState;
 }
 
 export interface HealthReport {
@@ -21,6 +28,8 @@ export interface HealthReport {
   body: {
     status: "ok" | "unhealthy";
     problems: string[];
+    /** What is wrong without making the runner unhealthy. */
+    warnings: string[];
     shards: Record<string, ShardState>;
     buffered_users: number;
     last_forward: {
@@ -45,11 +54,13 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const { bufferedUsers, last, dropped } = input.forwarding;
   const forwardProblem = last ? describeForward(last, bufferedUsers) : null;
   if (forwardProblem) problems.push(forwardProblem);
+  const warnings = (input.reconciliation?.failing ?? []).map(describeReconcileFailure);
   return {
     healthy: problems.length === 0,
     body: {
       status: problems.length === 0 ? "ok" : "unhealthy",
       problems,
+      warnings,
       shards,
       buffered_users: bufferedUsers,
       last_forward: last
@@ -81,4 +92,13 @@ function describeForward(last: NonNullable<ForwardState["last"]>, buffered: numb
     case "drop":
       return `the Worker rejected the last batch as malformed (${detail}); its ${last.deltas} deltas were dropped`;
   }
+}
+
+function describeReconcileFailure(failure: ReconcileState["failing"][number]): string {
+  const hint = /\bHTTP 404\b/.test(failure.error) ? " (HTTP 404: the Worker is older than the runner)" : "";
+  return (
+    `reconciling guild ${failure.guildId} with the Worker's member record has failed ${failure.attempts} ` +
+    `times since ${new Date(failure.since).toISOString()} (${failure.error}); retrying. Members who left ` +
+    `while no runner listened stay monitored until it succeeds${hint}`
+  );
 }

@@ -116,6 +116,11 @@ export function createMetrics() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    reconciliationsFailing: new Gauge({
+      name: "porchlight_runner_reconciliations_failing",
+      help: "Guilds whose reconciliation with the Worker's member record failed at its last attempt and is being retried.",
+      registers: [registry],
+    }),
     reconciledLeaves: new Counter({
       name: "porchlight_runner_reconciled_leaves_total",
       help: "Members the Worker still held in a guild whose complete member list lacked them, sent as leaves.",

@@ -20,6 +20,20 @@ interface Attempt {
   timer: NodeJS.Timeout | null;
 }
 
+/** A guild whose reconciliation keeps failing: what /health warns about. */
+export interface FailingReconciliation {
+  guildId: string;
+  /** Failed attempts in a row. */
+  attempts: number;
+  /** When the first of them failed (ms since the epoch). */
+  since: number;
+  error: string;
+}
+
+export interface ReconcileState {
+  failing: FailingReconciliation[];
+}
+
 export class Reconciler {
   readonly #fetchMembers: (guildId: string) => Promise<string[]>;
   readonly #reconcile: (guildId: string, workerMemberIds: string[]) => UserUpdate[] | null;
@@ -32,6 +46,8 @@ export class Reconciler {
   readonly #waiting = new Set<string>();
   /** Per guild, the attempt that counts: a newer complete list replaces an older one's attempt. */
   readonly #current = new Map<string, Attempt>();
+  /** Until the guild's next success, however many complete lists have replaced the attempt. */
+  readonly #failing = new Map<string, FailingReconciliation>();
   #stopped = false;
 
   constructor(deps: {
@@ -75,6 +91,10 @@ export class Reconciler {
     this.#waiting.clear();
   }
 
+  get state(): ReconcileState {
+    return { failing: [...this.#failing.values()].map((failure) => ({ ...failure })) };
+  }
+
   /** Nothing more is delivered; attempts in flight are abandoned (the next process reconciles). */
   stop(): void {
     this.#stopped = true;
@@ -91,6 +111,14 @@ export class Reconciler {
     } catch (error) {
       if (this.#current.get(guildId) !== run) return;
       const delay = backoffDelay(run.attempt, this.#backoff);
+      const previous = this.#failing.get(guildId);
+      this.#failing.set(guildId, {
+        guildId,
+        attempts: (previous?.attempts ?? 0) + 1,
+        since: previous?.since ?? Date.now(),
+        error: describeError(error),
+      });
+      this.#metrics.reconciliationsFailing.set(this.#failing.size);
       this.#metrics.reconciliations.inc({ outcome: "failed" });
       this.#log.warn("the Worker's member record could not be read; retrying", {
         guild_id: guildId,
@@ -106,6 +134,8 @@ export class Reconciler {
     }
     if (this.#current.get(guildId) !== run) return;
     this.#current.delete(guildId);
+    this.#failing.delete(guildId);
+    this.#metrics.reconciliationsFailing.set(this.#failing.size);
     // Compared now, not when the list completed: a member who joined since is in the registry.
     const leaves = this.#reconcile(guildId, workerMemberIds);
     if (leaves === null) {

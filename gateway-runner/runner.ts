@@ -141,6 +141,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
       shards: await gateway.states(),
       expectedShards: config.shardIds,
       forwarding: forwarder.state,
+      reconciliation: reconciler.state,
     });
   let ops: OpsServer;
   try {

@@ -84,4 +84,31 @@ describe("evaluateHealth", () => {
     expect(after.healthy).toBe(true);
     expect(after.body.dropped).toEqual(dropped);
   });
+
+  it("warns, staying healthy, while reconciling a guild with the Worker fails", () => {
+    const forwarding: ForwardState = { bufferedUsers: 0, last: null, dropped: { batches: 0, deltas: 0 } };
+    expect(evaluateHealth({ ...ready, forwarding }).body.warnings).toEqual([]);
+    const report = evaluateHealth({
+      ...ready,
+      forwarding,
+      reconciliation: {
+        failing: [
+          {
+            guildId: "1191168914227200002",
+            attempts: 3,
+            since: at,
+            error:
+              "GET http://w.example/ingest/guilds/1191168914227200002/members?limit=1000 answered HTTP 404: …",
+          },
+        ],
+      },
+    });
+    expect(report).toMatchObject({ healthy: true, body: { status: "ok", problems: [] } });
+    expect(report.body.warnings).toEqual([
+      "reconciling guild 1191168914227200002 with the Worker's member record has failed 3 times since " +
+        "2026-11-22T05:18:57.000Z (GET http://w.example/ingest/guilds/1191168914227200002/members?limit=1000 " +
+        "answered HTTP 404: …); retrying. Members who left while no runner listened stay monitored until it " +
+        "succeeds (HTTP 404: the Worker is older than the runner)",
+    ]);
+  });
 });

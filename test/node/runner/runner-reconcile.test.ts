@@ -53,3 +53,46 @@ describe("gateway runner reconciling with the Worker", () => {
     expect(metrics.get("porchlight_runner_reconciled_leaves_total")).toBe(2);
   });
 });
+
+describe("gateway runner against a Worker without the member route", () => {
+  let w: Harness;
+  beforeAll(async () => {
+    w = await startHarness({
+      prepare: (receiver) => {
+        receiver.users.set(GONE, {
+          version: 1,
+          membership: { joined_at: "2024-02-02T00:00:00.000Z", guild_ids: [SEED.guildId] },
+        });
+        receiver.memberPagesStatus = 404;
+      },
+    });
+    await w.runner.connected;
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it("says so on /health, staying healthy, and in a gauge, until a reconciliation succeeds", async () => {
+    const health = async () => {
+      const response = await fetch(`http://127.0.0.1:${w.runner.opsPort}/health`);
+      return { status: response.status, body: (await response.json()) as { warnings?: string[] } };
+    };
+    await waitFor("a warning", async () => ((await health()).body.warnings ?? []).length > 0);
+    const failing = await health();
+    expect(failing.status).toBe(200);
+    expect(failing.body.warnings).toHaveLength(1);
+    expect(failing.body.warnings![0]).toContain(`reconciling guild ${SEED.guildId}`);
+    expect(failing.body.warnings![0]).toContain("answered HTTP 404");
+    const metrics = await scrape(w.runner.opsPort);
+    expect(metrics.get("porchlight_runner_reconciliations_failing")).toBe(1);
+    expect(metrics.get('porchlight_runner_reconciliations_total{outcome="failed"}')).toBeGreaterThanOrEqual(
+      1,
+    );
+
+    // The Worker is upgraded: the next retry (RETRY_CAP_MS is 400 here) reconciles.
+    w.receiver.memberPagesStatus = null;
+    await waitFor("the leave", () => w.receiver.users.get(GONE)?.membership === null);
+    await waitFor("no warning", async () => (await health()).body.warnings?.length === 0);
+    expect((await scrape(w.runner.opsPort)).get("porchlight_runner_reconciliations_failing")).toBe(0);
+  });
+});
