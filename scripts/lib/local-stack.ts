@@ -72,7 +72,15 @@ export async function startWorkerProcess(options: {
   try {
     const child = await spawnChild("npx", args, {
       label: "worker",
-      env: OFFLINE_WRANGLER_ENV,
+      // The file, and only the file, is the Worker's settings: a user's CLOUDFLARE_INCLUDE_PROCESS_ENV
+      // would add this environment to them and have wrangler read the file's values a second time
+      // through its own, undoing escapes (`\$`) once more; CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV=false
+      // would ignore the file.
+      env: {
+        ...OFFLINE_WRANGLER_ENV,
+        CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
+        CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+      },
       readyUrl: `${url}/`,
       timeoutMs: 90_000,
       echo: options.echo,

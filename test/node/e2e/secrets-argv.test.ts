@@ -30,9 +30,13 @@ let emulator: EmulatorProcess;
 let worker: WorkerProcess;
 let runner: RunnerProcess;
 let persistTo: string;
-const secret = newIngestSecret();
+// With what dotenv-expand would expand, and with a user's setting that would have wrangler read
+// the file's values twice (through its own environment too): the Worker must get them unchanged.
+const secret = `${newIngestSecret()}$HOME\${PATH}\\$x`;
+const includeProcessEnv = process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
 
 beforeAll(async () => {
+  process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "true";
   persistTo = mkdtempSync(join(tmpdir(), "porchlight-argv-"));
   emulator = await startEmulatorProcess({});
   worker = await startWorkerProcess({
@@ -48,6 +52,8 @@ afterAll(async () => {
   await worker?.stop();
   await emulator?.stop();
   rmSync(persistTo, { recursive: true, force: true });
+  if (includeProcessEnv === undefined) delete process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
+  else process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = includeProcessEnv;
 });
 
 /** Every process on the machine, in case one of the stack's left its group. */
@@ -93,11 +99,40 @@ describe("secrets", () => {
     expect(() => statSync(join(path, ".."))).toThrow(/ENOENT/);
   });
 
+  it("writes values wrangler's --env-file reads back unchanged, $ and backslashes included", async () => {
+    // The function `wrangler dev` turns its --env-file into the Worker's settings with: dotenv's
+    // parse, then dotenv-expand, which expands $NAME and ${...} even inside single quotes.
+    const { unstable_getVarsForDev } = await import("wrangler");
+    const values = {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv-expand's syntax, meant literally
+      EXPANDS: "a$HOME b${PATH}c",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv-expand's syntax, meant literally
+      DEFAULTS: "${UNSET:-fallback}${HOME:+alt}",
+      ESCAPED: "back\\$slash and \\\\$two, \\ alone",
+      OTHER: '# not a comment, "double" and `ticks`',
+      LONE: "$ $$ $1 trailing$",
+    };
+    const file = writePrivateEnvFile(values);
+    // As startWorkerProcess has wrangler run, whatever this file's stack was started with.
+    process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "false";
+    try {
+      const read = unstable_getVarsForDev(undefined, [file.path], {}, undefined, true);
+      expect(
+        Object.fromEntries(Object.entries(read).map(([name, v]) => [name, (v as { value: string }).value])),
+      ).toEqual(values);
+    } finally {
+      process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "true";
+      file.remove();
+    }
+  });
+
   it("refuses a setting it cannot write literally, naming it but never its value", () => {
     expect(() => writePrivateEnvFile({ INGEST_SECRET: "it's-secret" })).toThrow(
       "setting INGEST_SECRET contains a single quote or a line break",
     );
     expect(() => writePrivateEnvFile({ X: "line\nbreak" })).toThrow(/^setting X contains/);
+    // dotenv would read its closing quote as escaped, and the next line as part of the value.
+    expect(() => writePrivateEnvFile({ Y: "ends in \\" })).toThrow("setting Y ends in a backslash");
     expect(() => writePrivateEnvFile({ "NOT A NAME": "v" })).toThrow(
       'setting name "NOT A NAME" is not a variable name',
     );
