@@ -1,4 +1,4 @@
-import { ingestHeaders } from "../schemas/ingest-signature.ts";
+import { ingestHeaders, signedRoute } from "../schemas/ingest-signature.ts";
 
 /**
  * An HTTP request to the Worker's ingest routes, signed as schemas/ingest-signature.ts describes (a
@@ -13,8 +13,10 @@ export async function signedFetch(
   const body = request.body ?? "";
   return fetch(url, {
     method: request.method,
-    headers: await ingestHeaders(secret, body),
+    headers: await ingestHeaders(secret, signedRoute(request.method, url), body),
     body: request.method === "GET" ? undefined : body,
+    // A redirect is a wrong INGEST_URL to report, not a place to send signed requests to.
+    redirect: "manual",
     signal: AbortSignal.timeout(request.timeoutMs),
   });
 }

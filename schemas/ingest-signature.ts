@@ -1,7 +1,11 @@
 /**
  * How the runner signs an ingest request and the Worker checks it: HMAC-SHA256 over
- * `${timestamp}.${body}` with a shared secret, the timestamp in milliseconds. Binding the timestamp
- * into the MAC and refusing old ones stops a captured request from being replayed later.
+ * `${timestamp}.${METHOD} ${path}.${body}` with a shared secret, the timestamp in milliseconds and
+ * the path with its query (`/ingest/guilds/1/members?after=2`). Binding the timestamp into the MAC
+ * and refusing old ones stops a captured request from being replayed later; binding the method and
+ * path stops it from being replayed, inside the window, against another route or page (a signed
+ * GET of /ingest/sockets read as /ingest/sessions, say). A proxy that rewrites paths between the
+ * runner and the Worker therefore breaks signatures: INGEST_URL must be the Worker's own URL.
  * WebCrypto only, so the same code runs in Node (the runner) and in workerd (the Worker).
  */
 
@@ -25,21 +29,43 @@ function toHex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function signIngest(secret: string, timestamp: number, body: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(`${timestamp}.${body}`));
+/** What a signature binds besides the timestamp and the body. */
+export interface SignedRoute {
+  method: string;
+  /** The path with its query, as the request line carries it: `/ingest/sessions`. */
+  path: string;
+}
+
+/** The route of a request to `url`. */
+export function signedRoute(method: string, url: string | URL): SignedRoute {
+  const { pathname, search } = new URL(url);
+  return { method, path: pathname + search };
+}
+
+const signedText = (timestamp: number | string, route: SignedRoute, body: string) =>
+  encoder.encode(`${timestamp}.${route.method.toUpperCase()} ${route.path}.${body}`);
+
+export async function signIngest(
+  secret: string,
+  timestamp: number,
+  route: SignedRoute,
+  body: string,
+): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), signedText(timestamp, route, body));
   return `sha256=${toHex(mac)}`;
 }
 
 /** The headers a signed ingest request carries. */
 export async function ingestHeaders(
   secret: string,
+  route: SignedRoute,
   body: string,
   now = Date.now(),
 ): Promise<Record<string, string>> {
   return {
     "content-type": "application/json",
     [TIMESTAMP_HEADER]: String(now),
-    [SIGNATURE_HEADER]: await signIngest(secret, now, body),
+    [SIGNATURE_HEADER]: await signIngest(secret, now, route, body),
   };
 }
 
@@ -52,6 +78,7 @@ export type IngestVerdict = SignatureVerdict;
 export async function verifyIngest(
   secret: string,
   headers: { signature: string | null | undefined; timestamp: string | null | undefined },
+  route: SignedRoute,
   body: string,
   options: { now?: number; windowMs?: number } = {},
 ): Promise<IngestVerdict> {
@@ -65,7 +92,7 @@ export async function verifyIngest(
     "HMAC",
     await hmacKey(secret),
     mac,
-    encoder.encode(`${timestamp}.${body}`),
+    signedText(timestamp, route, body),
   );
   return valid ? { ok: true } : { ok: false, reason: "bad_signature" };
 }

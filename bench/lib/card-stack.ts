@@ -47,7 +47,7 @@ export async function startCardStack(
     const body = JSON.stringify({ batch_id: `cards-${nextVersion()}`, deltas });
     const res = await fetch(`${workerUrl}/ingest`, {
       method: "POST",
-      headers: await ingestHeaders(secret, body),
+      headers: await ingestHeaders(secret, { method: "POST", path: "/ingest" }, body),
       body,
     });
     const result = (await res.json()) as { applied?: number };

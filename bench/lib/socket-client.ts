@@ -150,7 +150,9 @@ export interface HubStats extends HubCounts {
 
 /** Sockets and wake-ups per hub, through the signed GET /ingest/sockets. */
 export async function socketStats(workerUrl: string, secret: string): Promise<HubStats[]> {
-  const res = await fetch(`${workerUrl}/ingest/sockets`, { headers: await ingestHeaders(secret, "") });
+  const res = await fetch(`${workerUrl}/ingest/sockets`, {
+    headers: await ingestHeaders(secret, { method: "GET", path: "/ingest/sockets" }, ""),
+  });
   if (!res.ok) throw new Error(`GET /ingest/sockets: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { hubs: HubStats[] }).hubs;
 }

@@ -21,7 +21,11 @@ function member(id: string, guildIds: string[]) {
 
 async function pageOf(guildId: string, query = "") {
   const res = await exports.default.fetch(`${BASE}/ingest/guilds/${guildId}/members${query}`, {
-    headers: await ingestHeaders(env.INGEST_SECRET!, ""),
+    headers: await ingestHeaders(
+      env.INGEST_SECRET!,
+      { method: "GET", path: `/ingest/guilds/${guildId}/members${query}` },
+      "",
+    ),
   });
   return {
     status: res.status,

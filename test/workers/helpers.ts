@@ -21,7 +21,12 @@ export async function ingest(
   options: { secret?: string; now?: number; body?: string } = {},
 ) {
   const body = options.body ?? JSON.stringify({ batch_id: `test-${++batches}`, deltas });
-  const headers = await ingestHeaders(options.secret ?? SECRET, body, options.now);
+  const headers = await ingestHeaders(
+    options.secret ?? SECRET,
+    { method: "POST", path: "/ingest" },
+    body,
+    options.now,
+  );
   return exports.default.fetch(`${BASE}/ingest`, { method: "POST", headers, body });
 }
 

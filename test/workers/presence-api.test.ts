@@ -229,7 +229,7 @@ describe("ingest refuses", () => {
 
   it("a body over the size limit with 413, before checking anything else", async () => {
     const body = `{"pad":"${"x".repeat(INGEST_LIMITS.maxBodyBytes)}"}`;
-    const headers = await ingestHeaders("whatever", body);
+    const headers = await ingestHeaders("whatever", { method: "POST", path: "/ingest" }, body);
     const res = await exports.default.fetch(`${BASE}/ingest`, { method: "POST", headers, body });
     expect(res.status).toBe(413);
   });
@@ -243,16 +243,39 @@ describe("gateway session checkpoints", () => {
     const body = JSON.stringify({ sessions });
     const put = await exports.default.fetch(`${BASE}/ingest/sessions`, {
       method: "PUT",
-      headers: await ingestHeaders(env.INGEST_SECRET!, body),
+      headers: await ingestHeaders(env.INGEST_SECRET!, { method: "PUT", path: "/ingest/sessions" }, body),
       body,
     });
     expect(put.status).toBe(204);
     const res = await exports.default.fetch(`${BASE}/ingest/sessions`, {
-      headers: await ingestHeaders(env.INGEST_SECRET!, ""),
+      headers: await ingestHeaders(env.INGEST_SECRET!, { method: "GET", path: "/ingest/sessions" }, ""),
     });
     expect(await res.json()).toEqual({ sessions });
     const unsigned = await exports.default.fetch(`${BASE}/ingest/sessions`);
     expect(unsigned.status).toBe(401);
+  });
+});
+
+describe("a signature answers for one route", () => {
+  it("a signed request replayed against another route, page, or method is refused", async () => {
+    const signed = await ingestHeaders(env.INGEST_SECRET!, { method: "GET", path: "/ingest/sockets" }, "");
+    expect((await exports.default.fetch(`${BASE}/ingest/sockets`, { headers: signed })).status).toBe(200);
+    for (const path of [
+      "/ingest/sessions",
+      "/ingest/sockets?x=1",
+      "/ingest/guilds/910000000000000001/members",
+    ]) {
+      expect((await exports.default.fetch(`${BASE}${path}`, { headers: signed })).status, path).toBe(401);
+    }
+    const page = "/ingest/guilds/910000000000000001/members?limit=5";
+    const pageSigned = await ingestHeaders(env.INGEST_SECRET!, { method: "GET", path: page }, "");
+    expect((await exports.default.fetch(`${BASE}${page}`, { headers: pageSigned })).status).toBe(200);
+    const otherPage = `${page}&after=910000000000000009`;
+    expect((await exports.default.fetch(`${BASE}${otherPage}`, { headers: pageSigned })).status).toBe(401);
+    const body = JSON.stringify({ sessions: [] });
+    const asPut = await ingestHeaders(env.INGEST_SECRET!, { method: "PUT", path: "/ingest/sessions" }, body);
+    const asPost = await exports.default.fetch(`${BASE}/ingest`, { method: "POST", headers: asPut, body });
+    expect(asPost.status).toBe(401);
   });
 });
 

@@ -44,7 +44,10 @@ describe("/socket through the hub", () => {
 
 describe("GET /ingest/sockets", () => {
   const stats = async () => {
-    const response = await get("/ingest/sockets", await ingestHeaders(SECRET, ""));
+    const response = await get(
+      "/ingest/sockets",
+      await ingestHeaders(SECRET, { method: "GET", path: "/ingest/sockets" }, ""),
+    );
     expect(response.status).toBe(200);
     return (await response.json()) as { hubs: ({ hub: string } & Record<string, unknown>)[] };
   };

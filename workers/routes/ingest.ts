@@ -10,7 +10,12 @@ import {
   IngestResult,
   type UserDelta,
 } from "../../schemas/ingest.ts";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../schemas/ingest-signature.ts";
+import {
+  SIGNATURE_HEADER,
+  signedRoute,
+  TIMESTAMP_HEADER,
+  verifyIngest,
+} from "../../schemas/ingest-signature.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
 import {
   cacheOrigin,
@@ -57,6 +62,7 @@ async function authenticate(c: Ctx): Promise<{ body: string } | Response> {
   const verdict = await verifyIngest(
     secret,
     { signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER) },
+    signedRoute(c.req.method, c.req.url),
     body,
   );
   if (!verdict.ok) return c.json({ error: "signature refused", reason: verdict.reason }, 401);

@@ -95,13 +95,18 @@ describe("emulator → runner → Worker → REST", () => {
     });
     const forged = await fetch(`${stack.worker.url}/ingest`, {
       method: "POST",
-      headers: await ingestHeaders("x".repeat(64), body),
+      headers: await ingestHeaders("x".repeat(64), { method: "POST", path: "/ingest" }, body),
       body,
     });
     expect(forged.status).toBe(401);
     const old = await fetch(`${stack.worker.url}/ingest`, {
       method: "POST",
-      headers: await ingestHeaders(stack.secret, body, Date.now() - 3_600_000),
+      headers: await ingestHeaders(
+        stack.secret,
+        { method: "POST", path: "/ingest" },
+        body,
+        Date.now() - 3_600_000,
+      ),
       body,
     });
     expect(old.status).toBe(401);

@@ -199,6 +199,22 @@ describe("Forwarder", () => {
     await waitFor("delivery", () => receiver.users.has(userId(1)));
   });
 
+  it("never follows a redirect with signed batches: it is a configuration fault, held", async () => {
+    const elsewhere = await IngestReceiver.start(receiver.secret);
+    try {
+      start();
+      receiver.redirectTo = elsewhere.ingestUrl;
+      forwarder.add({ userId: userId(1), presence: playing("kept") }, 0, null);
+      await waitFor("two redirects", () => receiver.count(307) >= 2);
+      expect(forwarder.state.last).toMatchObject({ verdict: "hold", reason: "misconfigured" });
+      expect(elsewhere.requests).toEqual([]);
+      receiver.redirectTo = null;
+      await waitFor("delivery", () => receiver.users.has(userId(1)));
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it("drops and counts a batch refused as malformed (400), releasing its sequences, and carries on", async () => {
     start();
     let refuse = true;

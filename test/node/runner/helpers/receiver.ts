@@ -44,6 +44,8 @@ export class IngestReceiver {
   memberPage: ((guildId: string, after: string, limit: number) => unknown) | null = null;
   /** GET /ingest/guilds/:id/members answers this status instead (404: a Worker without the route). */
   memberPagesStatus: number | null = null;
+  /** Every request is answered 307 to this URL (a Worker that moved, or a hostile one). */
+  redirectTo: string | null = null;
   #server: Server | null = null;
   #port = 0;
 
@@ -112,9 +114,16 @@ export class IngestReceiver {
       this.requests.push(record);
       res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(json));
     };
+    if (this.redirectTo) {
+      record.status = 307;
+      this.requests.push(record);
+      res.writeHead(307, { location: this.redirectTo }).end();
+      return;
+    }
     const verdict = await verifyIngest(
       this.secret,
       { signature: header(req, SIGNATURE_HEADER), timestamp: header(req, TIMESTAMP_HEADER) },
+      { method: req.method ?? "", path: req.url ?? "/" },
       body,
     );
     if (!verdict.ok) {
