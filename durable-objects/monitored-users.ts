@@ -10,8 +10,10 @@ import type { Env } from "../settings/env.ts";
  * state, and another delta can be applied during that await, so two reports for one user may
  * arrive out of order; the version makes the later state win regardless.
  *
- * It also lists the socket hubs with a socket subscribed to All: such a hub hears every user's
- * changes, so ingest asks for this list once per batch instead of every user object keeping it.
+ * The same class, as a second instance (allHubsList), lists the socket hubs with a socket
+ * subscribed to All: such a hub hears every user's changes, so ingest asks for this list once per
+ * batch instead of every user object keeping it. It is an instance of its own so that strangers'
+ * look-ups at the gate (below) can never delay that read, which every batch's sockets wait on.
  *
  * It is the gate in front of the user objects: a read or a subscription asks it which of the ids
  * it names are monitored before any user object is addressed, because addressing an object, even
@@ -93,10 +95,9 @@ export class MonitoredUsers extends DurableObject<Env> {
     return { user_ids: page, next: rows.length > limit ? (page.at(-1) ?? null) : null };
   }
 
-  /** A hub's socket subscribed to All; returns every monitored user, for its INIT_ACK. */
-  followAll(hub: string): string[] {
+  /** A hub's socket subscribed to All (allHubsList's instance). */
+  followAll(hub: string): void {
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO all_hubs (hub) VALUES (?)", hub);
-    return this.list();
   }
 
   /** The hub's last All socket is gone. */
@@ -156,6 +157,12 @@ export class MonitoredUsers extends DurableObject<Env> {
   }
 }
 
+/** The directory of who is monitored, which guilds they are in, and the gate in front of their objects. */
+export const directoryOf = (env: Env) => env.MONITORED_USERS.getByName("all");
+
+/** The hubs following All: the same class, its own instance (see the class's comment). */
+export const allHubsList = (env: Env) => env.MONITORED_USERS.getByName("all-hubs");
+
 /**
  * The gate in front of the user objects. Addressing a Durable Object, even to read nothing,
  * creates its storage, so every path a stranger can reach (reads, storage reads, socket
@@ -165,7 +172,7 @@ export class MonitoredUsers extends DurableObject<Env> {
 export async function monitoredAmong(env: Env, userIds: string[]): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
   // Typed through unknown: the RPC stub's mapped type is too deep for tsc here.
-  const monitored: unknown = await env.MONITORED_USERS.getByName("all").monitoredAmong(userIds);
+  const monitored: unknown = await directoryOf(env).monitoredAmong(userIds);
   return new Set(monitored as string[]);
 }
 
@@ -176,7 +183,7 @@ export async function isMonitored(env: Env, userId: string): Promise<boolean> {
 /** The ids whose objects exist: monitored now, or members once (who keep their data). */
 export async function knownAmong(env: Env, userIds: string[]): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
-  const known: unknown = await env.MONITORED_USERS.getByName("all").knownAmong(userIds);
+  const known: unknown = await directoryOf(env).knownAmong(userIds);
   return new Set(known as string[]);
 }
 

@@ -1,3 +1,4 @@
+import { allHubsList } from "../durable-objects/monitored-users.ts";
 import type { HubChange } from "../durable-objects/socket-hub/index.ts";
 import type { ApplyResult } from "../durable-objects/user-presence/index.ts";
 import type { Env } from "../settings/env.ts";
@@ -31,7 +32,7 @@ export async function announceChanges(
   results: readonly Pick<ApplyResult, "change" | "watchers">[],
 ): Promise<void> {
   if (!results.some((result) => result.change)) return;
-  const allHubs = await env.MONITORED_USERS.getByName("all").allHubs();
+  const allHubs = await allHubsList(env).allHubs();
   const byHub = changesByHub(results, allHubs);
   await Promise.all(
     [...byHub].map(async ([hub, changes]) => {

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../settings/env.ts";
 import { socketConfigOf } from "../../settings/env.ts";
-import { knownAmong, monitoredAmong } from "../monitored-users.ts";
+import { allHubsList, directoryOf, knownAmong, monitoredAmong } from "../monitored-users.ts";
 import type { PresenceChange, PresenceSnapshot } from "../user-presence/index.ts";
 import { compressFrame } from "./compression.ts";
 import { AUTO_RESPONSE } from "./frames.ts";
@@ -404,8 +404,12 @@ export class SocketHub extends DurableObject<Env> {
     return snapshot as PresenceSnapshot | null;
   }
 
+  /** Registers before listing: a user who joins in between is delivered to this hub, held by the ack. */
   #followAll(): Promise<string[]> {
-    return this.#inOrder(ALL, () => this.env.MONITORED_USERS.getByName("all").followAll(this.#name));
+    return this.#inOrder(ALL, async () => {
+      await allHubsList(this.env).followAll(this.#name);
+      return directoryOf(this.env).list();
+    });
   }
 
   /**
@@ -422,7 +426,7 @@ export class SocketHub extends DurableObject<Env> {
 
   #unfollowAll(): Promise<void> {
     return this.#inOrder(ALL, async () => {
-      await this.env.MONITORED_USERS.getByName("all").unfollowAll(this.#name);
+      await allHubsList(this.env).unfollowAll(this.#name);
     });
   }
 

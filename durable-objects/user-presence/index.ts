@@ -5,6 +5,7 @@ import type { LanyardPresence } from "../../schemas/lanyard.ts";
 import type { KeyValues, UserState } from "../../schemas/user-state.ts";
 import type { Env } from "../../settings/env.ts";
 import { shapingOptions } from "../../settings/env.ts";
+import { directoryOf } from "../monitored-users.ts";
 import { lanternUser } from "../payloads/lantern.ts";
 import { lanyardPresence } from "../payloads/lanyard.ts";
 import { JsonDocument } from "../sql.ts";
@@ -167,12 +168,7 @@ export class UserPresence extends DurableObject<Env> {
     const report = { monitored: state.monitored, guild_ids: state.guild_ids ?? null };
     const heard = this.#reported.read() ?? { monitored: false, guild_ids: null };
     if (heard.monitored === report.monitored && String(heard.guild_ids) === String(report.guild_ids)) return;
-    await this.env.MONITORED_USERS.getByName("all").setMonitored(
-      state.user_id,
-      state.monitored,
-      state.version,
-      state.guild_ids,
-    );
+    await directoryOf(this.env).setMonitored(state.user_id, state.monitored, state.version, state.guild_ids);
     this.#reported.write(report);
   }
 

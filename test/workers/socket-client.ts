@@ -121,7 +121,7 @@ export function watchers(userId: string): Promise<string[]> {
 
 /** The hubs following All, read from the directory. */
 export function allHubs(): Promise<string[]> {
-  return env.MONITORED_USERS.getByName("all").allHubs() as Promise<string[]>;
+  return env.MONITORED_USERS.getByName("all-hubs").allHubs() as Promise<string[]>;
 }
 
 /**

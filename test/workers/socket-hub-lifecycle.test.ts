@@ -108,7 +108,7 @@ describe("socket hub: stale registrations", () => {
     const a = uid(70);
     await monitored(a);
     // As if the hub had been evicted between its last All socket leaving and its unfollow call.
-    await env.MONITORED_USERS.getByName("all").followAll("hub-7");
+    await env.MONITORED_USERS.getByName("all-hubs").followAll("hub-7");
     await ingest([status(a, "idle")]);
     await eventually(async () => (await allHubs()).includes("hub-7"), false);
   });

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { directoryOf } from "../../durable-objects/monitored-users.ts";
 import type { ApplyResult } from "../../durable-objects/user-presence/index.ts";
 import { GatewaySessions } from "../../schemas/gateway-sessions.ts";
 import {
@@ -249,7 +250,7 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
     const query = validate(c, GuildMembersQuery, c.req.query(), "query");
     if ("response" in query) return query.response;
     const { after, limit } = query.data as GuildMembersQuery;
-    const page = await c.env.MONITORED_USERS.getByName("all").guildMembers(guildId.data, after, limit);
+    const page = await directoryOf(c.env).guildMembers(guildId.data, after, limit);
     return c.json(page satisfies GuildMembersPage);
   });
 

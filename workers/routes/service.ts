@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { directoryOf } from "../../durable-objects/monitored-users.ts";
 import type { Env } from "../../settings/env.ts";
 
 /**
@@ -45,7 +46,7 @@ export function registerService(app: OpenAPIHono<{ Bindings: Env }>) {
   app.openapi(health, (c) => c.json({ ok: true as const }));
 
   app.openapi(route, async (c) => {
-    const count = await c.env.MONITORED_USERS.getByName("all").count();
+    const count = await directoryOf(c.env).count();
     return c.json({
       success: true as const,
       data: {
