@@ -166,27 +166,26 @@ export const allHubsList = (env: Env) => env.MONITORED_USERS.getByName("all-hubs
 /**
  * The gate in front of the user objects. Addressing a Durable Object, even to read nothing,
  * creates its storage, so every path a stranger can reach (reads, storage reads, socket
- * subscriptions, the bot for someone who is not a member) asks the monitored-users directory first and addresses only the
- * objects of monitored users: one indexed look-up per request, whatever the number of ids.
+ * subscriptions, the bot for someone who is not a member) asks the directory first and addresses
+ * only the objects of monitored users: one indexed look-up per request, whatever the number of ids.
  */
-export async function monitoredAmong(env: Env, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
-  // Typed through unknown: the RPC stub's mapped type is too deep for tsc here.
-  const monitored: unknown = await directoryOf(env).monitoredAmong(userIds);
-  return new Set(monitored as string[]);
-}
-
-export async function isMonitored(env: Env, userId: string): Promise<boolean> {
-  return (await monitoredAmong(env, [userId])).has(userId);
-}
+export const monitoredAmong = (env: Env, userIds: string[]) => ask(env, "monitoredAmong", userIds);
 
 /** The ids whose objects exist: monitored now, or members once (who keep their data). */
-export async function knownAmong(env: Env, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
-  const known: unknown = await directoryOf(env).knownAmong(userIds);
-  return new Set(known as string[]);
-}
+export const knownAmong = (env: Env, userIds: string[]) => ask(env, "knownAmong", userIds);
 
-export async function isKnown(env: Env, userId: string): Promise<boolean> {
-  return (await knownAmong(env, [userId])).has(userId);
+export const isMonitored = async (env: Env, userId: string) =>
+  (await monitoredAmong(env, [userId])).has(userId);
+
+export const isKnown = async (env: Env, userId: string) => (await knownAmong(env, [userId])).has(userId);
+
+async function ask(
+  env: Env,
+  question: "monitoredAmong" | "knownAmong",
+  userIds: string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  // Typed through unknown: the RPC stub's mapped type is too deep for tsc here.
+  const answer: unknown = await directoryOf(env)[question](userIds);
+  return new Set(answer as string[]);
 }

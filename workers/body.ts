@@ -29,6 +29,18 @@ export async function readBody(c: Context, maxBytes: number): Promise<string | n
   if (Number(declared) > maxBytes) return null;
   const stream = c.req.raw.body;
   if (!stream) return "";
+  const bytes = await readCapped(stream, maxBytes);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
+}
+
+/**
+ * A stream's bytes, or null as soon as they pass `maxBytes`: counted as they arrive, whatever a
+ * Content-Length said. Request bodies and fetched card images both read through it.
+ */
+export async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -37,7 +49,7 @@ export async function readBody(c: Context, maxBytes: number): Promise<string | n
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      // Tells the sender to stop rather than leaving the rest of the body in flight.
+      // Tells the sender to stop rather than leaving the rest in flight.
       reader.cancel().catch(() => {});
       return null;
     }
@@ -49,5 +61,5 @@ export async function readBody(c: Context, maxBytes: number): Promise<string | n
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }

@@ -1,3 +1,4 @@
+import { readCapped } from "../body.ts";
 import { TtlCache } from "../ttl-cache.ts";
 import { imageDataUri } from "./mime.ts";
 
@@ -108,28 +109,4 @@ async function fetchImage(url: string, options: ImageLoaderOptions): Promise<str
   }
   const bytes = await readCapped(response.body, options.maxBytes);
   return bytes ? imageDataUri(bytes) : null;
-}
-
-/** The whole body, or null as soon as it passes `maxBytes` (a missing or lying Content-Length). */
-async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | null> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
