@@ -2,10 +2,12 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { MAX_ALL_SUBSCRIBERS_PER_HUB } from "../durable-objects/socket-hub/limits.ts";
 import { SEED_MEMBERS } from "../emulator/seed.ts";
 import { SeededRandom } from "../emulator/seeded-random.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
-import { cpuUsed } from "./lib/cpu.ts";
+import type { AllReceipts } from "./lib/all-clients.ts";
+import { cpuSnapshot, cpuUsed } from "./lib/cpu.ts";
 import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
 import {
   type HubStats,
@@ -39,6 +41,9 @@ import {
  *     the frame; then a plain Node `ws` server in a child process broadcasting the same frame to as
  *     many local clients. Between the two, the Porchlight sockets are held open (heartbeating) to
  *     count the hubs' alarms, then left alone so the hubs hibernate, then sent one more change.
+ * (d) All on one hub: on a stack of its own with one hub, one Lantern socket per user and a growing
+ *     count of All sockets (in a child process) under (a)'s churn: the id sockets' latency and the
+ *     Worker's CPU per step, and the time of an All INIT_ACK. BENCH_SOCKET_PART=all runs it alone.
  *
  * A restart of workerd under a measurement (wrangler dev restarts it whenever a source file
  * changes) drops every socket: the measurement is run again, and the report says so.
@@ -187,20 +192,27 @@ interface Change {
   at: number;
   /** When the subscribed socket had the frame carrying this change's marker. */
   seenAt?: number;
-  phase: "warmup" | "sockets" | "rest";
+  /** (a)'s phases, or (d)'s: `all-<index in ALL_STEPS>`, and a storm's `base-` and `storm-<index>`. */
+  phase: "warmup" | "sockets" | "rest" | `all-${number}` | `base-${number}` | `storm-${number}`;
 }
 
 const MARKER = /sk-(\d+)-z/;
 
 /** Presence changes at `rate`/s to random users, each marked; returns a stop function. */
-function startChurn(stack: InProcessStack, ids: string[], changes: Change[], phase: () => Change["phase"]) {
+function startChurn(
+  stack: InProcessStack,
+  ids: string[],
+  changes: Change[],
+  phase: () => Change["phase"],
+  rate = CHURN_RATE,
+) {
   const rng = new SeededRandom(SIM_SEED + 1);
   const statuses = ["online", "idle", "dnd"] as const;
   let last = performance.now();
   let owed = 0;
   const timer = setInterval(() => {
     const now = performance.now();
-    owed += (CHURN_RATE * (now - last)) / 1000;
+    owed += (rate * (now - last)) / 1000;
     last = now;
     for (; owed >= 1; owed--) {
       const user = rng.int(0, ids.length - 1);
@@ -653,6 +665,235 @@ async function measureWsFanOut(
 }
 
 // ---------------------------------------------------------------------------------------------
+// (d) All subscribers on one hub
+// ---------------------------------------------------------------------------------------------
+
+/** All sockets on the one hub at each step of (d); the last step, back at 0, shows any drift. */
+const ALL_STEPS = (process.env.BENCH_ALL_STEPS ?? "0,5,10,25,50,0").split(",").map(Number);
+const ALL_STEP_SECONDS = envNumber("BENCH_ALL_SECONDS", 15);
+/**
+ * Half of (a)'s rate: on one hub, the Worker's workerd is already near a whole core at (a)'s 200
+ * changes/s with no All socket at all (ingest costs ~4 ms of CPU a change), and its queueing then
+ * swamps what the All sockets add.
+ */
+const ALL_CHURN_RATE = envNumber("BENCH_ALL_CHURN", 100);
+const ALL_WARMUP_SECONDS = 2;
+const ALL_DRAIN_SECONDS = 5;
+/** All sockets opened at once, under the churn, after the steps. */
+const ALL_STORMS = (process.env.BENCH_ALL_STORMS ?? "1,5,10").split(",").filter(Boolean).map(Number);
+const ALL_STORM_BASE_SECONDS = 5;
+
+interface AllStep {
+  allSockets: number;
+  made: number;
+  /** Each change at the id socket subscribed to its user (the hub's other sockets). */
+  byId: number[];
+  /** Each change at the first and at the last of the All sockets, when all of them had it. */
+  allFirst: number[];
+  allLast: number[];
+  /** Changes some All socket missed (neither delivered to all nor superseded). */
+  allShort: number;
+  /** CPU seconds of the All clients' child process over the step. */
+  clientsCpu: number;
+  lostById: number;
+  usage: PhaseUsage;
+}
+
+async function startAllClients(): Promise<ChildProcess> {
+  const child = fork(new URL("./lib/all-clients.ts", import.meta.url), [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // A process group of its own, so that its CPU time is read apart from this process's.
+    detached: true,
+  });
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
+  return child;
+}
+
+async function ask<T>(child: ChildProcess, message: object, answer: string): Promise<T> {
+  child.send(message);
+  for (;;) {
+    const [reply] = (await once(child, "message")) as [{ type: string; error?: string } & T];
+    if (reply.type === "failed") throw new Error(`all-clients: ${reply.error}`);
+    if (reply.type === answer) return reply;
+  }
+}
+
+/**
+ * One hub (SOCKET_HUBS=1) holding one Lantern socket per user, and ALL_STEPS[i] All sockets beside
+ * them, under (a)'s churn: what each All socket costs the hub's other sockets (their latency), and
+ * the hub (workerd's CPU), and what one All INIT_ACK costs with every user monitored.
+ */
+async function measureAllOnOneHub(stack: InProcessStack) {
+  const ids = Array.from({ length: USERS }, (_, i) => simulatedUserId(SIM_SEED, i));
+  const changes: Change[] = [];
+  const onFrame = (text: string, at: number) => {
+    const match = MARKER.exec(text);
+    const change = match ? changes[Number(match[1])] : undefined;
+    if (change && change.seenAt === undefined) change.seenAt = at;
+  };
+  const sockets = await openMany(USERS, CONNECT_CONCURRENCY, (i) =>
+    initSocket(stack.worker.url, { user_id: ids[i] }, "INIT_ACK", { heartbeat: LANTERN_HEARTBEAT, onFrame }),
+  );
+  log(`  ${fmt(USERS)} Lantern sockets, one user each, on the one hub`);
+  const child = await startAllClients();
+  const acks: { ms: number; bytes: number }[] = [];
+  let open = 0;
+  const clientsCpu = () =>
+    [...cpuSnapshot({ clients: child.pid })]
+      .filter(([key]) => key.startsWith("clients/"))
+      .reduce((n, [, seconds]) => n + seconds, 0);
+  const steps: AllStep[] = [];
+  const storms: AllStorm[] = [];
+  let phase: Change["phase"] = "warmup";
+  try {
+    // Before the first step, a change to every user in turn: a user's first change after the
+    // opens is much slower than the next (without this, the first step's median was seconds
+    // where the later steps' were a few hundred milliseconds).
+    for (const [i, id] of ids.entries()) {
+      stack.emulator.world.setPresence(stack.guildId, markedPresence(id, `sweep-${i}`, "online"));
+      if (i % 10 === 9) await sleep((10 * 1000) / ALL_CHURN_RATE);
+    }
+    await sleep(ALL_DRAIN_SECONDS * 1000);
+    for (const [index, target] of ALL_STEPS.entries()) {
+      if (target < open) {
+        if (target !== 0) throw new Error("(d) steps go up, or back to 0");
+        await ask(child, { type: "drop" }, "dropped");
+        open = 0;
+      }
+      const more = target - open;
+      if (more > 0) {
+        const { acks: opened } = await ask<{ acks: typeof acks }>(
+          child,
+          // One at a time: the figure wanted is one ack's cost.
+          { type: "open", url: stack.worker.url, count: more, concurrency: 1 },
+          "opened",
+        );
+        acks.push(...opened);
+        open = target;
+        log(`  ${target} All sockets (ack median ${ms(median(opened.map((a) => a.ms)))})`);
+      }
+      await sleep(1_000);
+      await ask(child, { type: "report" }, "report"); // forget what arrived before this step
+      phase = "warmup";
+      const stopChurn = startChurn(stack, ids, changes, () => phase, ALL_CHURN_RATE);
+      let usage: PhaseUsage;
+      let clientSeconds = 0;
+      try {
+        await sleep(ALL_WARMUP_SECONDS * 1000);
+        phase = `all-${index}`;
+        const end = startPhase(stack, `(d) ${target} All sockets on the hub, ${ALL_CHURN_RATE} changes/s`);
+        const cpuBefore = clientsCpu();
+        await sleep(ALL_STEP_SECONDS * 1000);
+        usage = end();
+        clientSeconds = clientsCpu() - cpuBefore;
+        phase = "warmup";
+      } finally {
+        stopChurn();
+      }
+      await sleep(ALL_DRAIN_SECONDS * 1000); // the last changes' frames
+      const { changes: wallClock } = await ask<{ changes: AllReceipts }>(child, { type: "report" }, "report");
+      // The child's times are wall-clock; this process's are performance.now().
+      const receipts: AllReceipts = {};
+      for (const [seq, r] of Object.entries(wallClock)) {
+        const local = (t: number) => t - performance.timeOrigin;
+        receipts[Number(seq)] = { first: local(r.first), last: local(r.last), sockets: r.sockets };
+      }
+      const step = changes.filter((c) => c.phase === `all-${index}`);
+      const lastSeen = new Map<number, number>();
+      for (const c of changes)
+        if (c.seenAt !== undefined) lastSeen.set(c.user, Math.max(c.seq, lastSeen.get(c.user) ?? -1));
+      const superseded = (c: Change) => (lastSeen.get(c.user) ?? -1) > c.seq;
+      const toAll = step.filter((c) => receipts[c.seq]?.sockets === target);
+      steps.push({
+        allSockets: target,
+        made: step.length,
+        byId: step.filter((c) => c.seenAt !== undefined).map((c) => c.seenAt! - c.at),
+        allFirst: target > 0 ? toAll.map((c) => receipts[c.seq]!.first - c.at) : [],
+        allLast: target > 0 ? toAll.map((c) => receipts[c.seq]!.last - c.at) : [],
+        allShort: target > 0 ? step.filter((c) => !toAll.includes(c) && !superseded(c)).length : 0,
+        lostById: step.filter((c) => c.seenAt === undefined && !superseded(c)).length,
+        clientsCpu: clientSeconds,
+        usage,
+      });
+      const last = steps.at(-1)!;
+      if (last.byId.length === 0)
+        throw new Error(`(d) no change reached an id socket with ${target} All sockets`);
+      log(
+        `  ${target} All: id sockets p50 ${ms(percentile(last.byId, 50))} p99 ${ms(percentile(last.byId, 99))}` +
+          (target > 0 && last.allLast.length > 0
+            ? `, last All socket p50 ${ms(percentile(last.allLast, 50))}`
+            : ""),
+      );
+    }
+    for (const [index, count] of ALL_STORMS.entries()) {
+      await ask(child, { type: "drop" }, "dropped");
+      storms.push(await allStorm(stack, ids, changes, child, index, count));
+      const storm = storms.at(-1)!;
+      log(
+        `  ${count} All sockets at once: acks done in ${ms(storm.seconds * 1000)}; id sockets p50 ` +
+          `${ms(percentile(storm.before, 50))} before, ${ms(percentile(storm.during, 50))} during`,
+      );
+    }
+  } finally {
+    child.send({ type: "close" });
+    await once(child, "exit");
+    await closeAll(sockets);
+  }
+  return { steps, acks, storms };
+}
+
+interface AllStorm {
+  count: number;
+  /** From the first INIT to the last INIT_ACK. */
+  seconds: number;
+  acks: { ms: number; bytes: number }[];
+  /** The id sockets' latencies over ALL_STORM_BASE_SECONDS before the storm, and during it. */
+  before: number[];
+  during: number[];
+}
+
+/**
+ * `count` All sockets opening at once (as after a deploy, when every client reconnects) under the
+ * churn: each ack reads every monitored user, so the acks together are the most an All socket asks
+ * of the hub in one go.
+ */
+async function allStorm(
+  stack: InProcessStack,
+  ids: string[],
+  changes: Change[],
+  child: ChildProcess,
+  index: number,
+  count: number,
+): Promise<AllStorm> {
+  let phase: Change["phase"] = "warmup";
+  const stopChurn = startChurn(stack, ids, changes, () => phase, ALL_CHURN_RATE);
+  let seconds: number;
+  let acks: AllStorm["acks"];
+  try {
+    await sleep(ALL_WARMUP_SECONDS * 1000);
+    phase = `base-${index}`;
+    await sleep(ALL_STORM_BASE_SECONDS * 1000);
+    phase = `storm-${index}`;
+    const started = performance.now();
+    ({ acks } = await ask<{ acks: AllStorm["acks"] }>(
+      child,
+      { type: "open", url: stack.worker.url, count, concurrency: count },
+      "opened",
+    ));
+    seconds = (performance.now() - started) / 1000;
+    phase = "warmup";
+  } finally {
+    stopChurn();
+  }
+  await sleep(ALL_DRAIN_SECONDS * 1000);
+  const latencies = (p: Change["phase"]) =>
+    changes.filter((c) => c.phase === p && c.seenAt !== undefined).map((c) => c.seenAt! - c.at);
+  return { count, seconds, acks, before: latencies(`base-${index}`), during: latencies(`storm-${index}`) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The run.
 // ---------------------------------------------------------------------------------------------
 
@@ -669,6 +910,12 @@ const FANOUT_SOCKETS = Math.max(
   1,
   Math.min(FANOUT_SOCKETS_ASKED, Math.floor((fdLimit - FD_SPARE) / FDS_PER_SOCKET / 100) * 100),
 );
+/** BENCH_SOCKET_PART: "main" runs (a) to (c), "all" runs (d) alone (its own stack and section). */
+const PART = process.env.BENCH_SOCKET_PART ?? "both";
+if (PART === "all") {
+  await runAllOnOneHub();
+  process.exit(0);
+}
 const runStarted = performance.now();
 let stack: InProcessStack | undefined;
 try {
@@ -794,4 +1041,93 @@ Every socket frame crosses two workerd processes under \`wrangler dev\`: the Wor
   console.log(report);
 } finally {
   await stack?.stop();
+}
+if (PART !== "main") await runAllOnOneHub();
+
+async function runAllOnOneHub() {
+  const started = performance.now();
+  const allCap = Math.max(...ALL_STEPS);
+  log(`(d) All on one hub: ${fmt(USERS)} users, 1 hub, All sockets ${ALL_STEPS.join(", ")}`);
+  const stack = await startInProcessStack({
+    users: USERS,
+    seed: SIM_SEED,
+    heartbeatIntervalMs: 10_000,
+    convergeTimeoutMs: 120_000,
+    workerVars: { SOCKET_HUBS: "1", SOCKET_ALL_PER_HUB: String(allCap) },
+    echo: process.env.BENCH_ECHO === "1",
+  });
+  try {
+    const { steps, acks, storms } = await undisturbed(stack, "(d)", () => measureAllOnOneHub(stack));
+    const runSeconds = (performance.now() - started) / 1000;
+    const p = (values: number[], q: number) => (values.length > 0 ? percentile(values, q) : Number.NaN);
+    const base = p(steps[0]!.byId, 50);
+    const cpuSeconds = (u: PhaseUsage, match: (key: string) => boolean) =>
+      [...u.cpu].filter(([key]) => match(key)).reduce((n, [, v]) => n + v, 0);
+    const workerd = (u: PhaseUsage) => cpuSeconds(u, (k) => k === "worker/workerd");
+    const proxy = (u: PhaseUsage) => cpuSeconds(u, (k) => k === "worker/workerd-proxy");
+    const bench = (u: PhaseUsage) => cpuSeconds(u, (k) => k.startsWith("benchmark/"));
+    const pct = (seconds: number, u: PhaseUsage) => `${fmt((100 * seconds) / u.seconds)}%`;
+    const rows = steps.map((s) => {
+      const all = s.allSockets > 0;
+      const cells = [
+        fmt(s.allSockets),
+        fmt(s.made),
+        ms(p(s.byId, 50)),
+        ms(p(s.byId, 99)),
+        fmt(p(s.byId, 50) / base, 2),
+        all ? ms(p(s.allFirst, 50)) : "",
+        all ? ms(p(s.allLast, 50)) : "",
+        all ? ms(p(s.allLast, 99)) : "",
+        pct(workerd(s.usage), s.usage),
+        `${fmt((1000 * workerd(s.usage)) / s.made, 2)} ms`,
+        pct(proxy(s.usage), s.usage),
+        pct(bench(s.usage), s.usage),
+        pct(s.clientsCpu, s.usage),
+        `${fmt(s.lostById)} / ${all ? fmt(s.allShort) : "–"}`,
+      ];
+      return `| ${s.usage.restarted ? `${cells[0]} (workerd restarted)` : cells[0]} | ${cells.slice(1).join(" | ")} |`;
+    });
+    const ackMs = acks.map((a) => a.ms);
+    const ratio = (s: AllStep) => `×${fmt(p(s.byId, 50) / base, 2)}`;
+    const withAll = steps.filter((s) => s.allSockets > 0);
+    const lastRow = steps.at(-1)!;
+    const drift = steps.length > 1 && lastRow.allSockets === 0 ? lastRow : undefined;
+    const summary = [
+      `against the first row (no All socket), the hub's other sockets' median latency under ${ALL_CHURN_RATE} changes/s was ${withAll.map((s) => `${ratio(s)} with ${s.allSockets} All sockets`).join(", ")}${drift ? `; the last row, with none again, came out at ${ratio(drift)}, which is how far the run drifted` : ""}. The Worker's CPU per change hardly moved.`,
+      `What costs a hub is an All socket's INIT_ACK, which reads every monitored user (${fmt(USERS + 5)} here: ${ms(p(ackMs, 50))} at the median with nothing else running, ${fmt(median(acks.map((a) => a.bytes)) / 1024)} KiB): under the churn, ${storms.map((s) => `${s.count === 1 ? "one opening" : `${s.count} opening at once`} held the other sockets' median at ×${fmt(p(s.during, 50) / p(s.before, 50), 1)} for ${fmt(s.seconds, 1)} s`).join("; ")}.`,
+    ].join(" ");
+    const report = `## Socket: All subscribers on one hub (\`npm run bench:socket\`, part (d))
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, in one run of ${fmt(runSeconds)} s on a stack of its own, as in the socket benchmark above but with **one** socket hub (\`SOCKET_HUBS=1\`, \`SOCKET_ALL_PER_HUB=${allCap}\` so that no step is refused), so every socket below is on that hub. ${retried.includes("(d)") ? "**workerd restarted under the first attempt; these figures are from a later one.** " : ""}Read the ratios, not the absolute figures.
+
+In short: ${summary} The default of \`SOCKET_ALL_PER_HUB\` (${MAX_ALL_SUBSCRIBERS_PER_HUB}) comes from these figures.
+
+| All sockets on the hub | changes made | id sockets p50 | p99 | p50 vs first row | first All socket p50 | last All socket p50 | p99 | workerd CPU | per change | proxy CPU | benchmark CPU | All clients' CPU | lost: id / All |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.join("\n")}
+
+| All INIT_ACK, ${fmt(USERS + 5)} monitored users | median | min | max | bytes |
+| --- | ---: | ---: | ---: | ---: |
+| ${acks.length} acks, one at a time, no churn | ${ms(p(ackMs, 50))} | ${ms(Math.min(...ackMs))} | ${ms(Math.max(...ackMs))} | ${fmt(median(acks.map((a) => a.bytes)))} |
+
+| All sockets opening at once, ${ALL_CHURN_RATE} changes/s | first INIT → last INIT_ACK | ack median | ack max | id sockets p50 before | p50 during | during vs before | p99 before | p99 during |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${storms
+  .map(
+    (s) =>
+      `| ${s.count} | ${ms(s.seconds * 1000)} | ${ms(
+        p(
+          s.acks.map((a) => a.ms),
+          50,
+        ),
+      )} | ${ms(Math.max(...s.acks.map((a) => a.ms)))} | ${ms(p(s.before, 50))} | ${ms(p(s.during, 50))} | ${fmt(p(s.during, 50) / p(s.before, 50), 2)} | ${ms(p(s.before, 99))} | ${ms(p(s.during, 99))} |`,
+  )
+  .join("\n")}
+
+Method: ${fmt(USERS)} Lantern sockets, one per simulated user (INIT \`{"user_id": <user i>}\`), heartbeating \`{"op":4}\`, in the benchmark's process; the All sockets (Lantern INIT \`{"user_id": "All"}\`) in a child process of their own, which at ${Math.max(...ALL_STEPS)} sockets reads ${fmt(Math.max(...ALL_STEPS) * ALL_CHURN_RATE)} frames a second and would otherwise delay the id sockets' reading. After one change to every user in turn (a user's first change after the opens is much slower than the next), each step adds All sockets one at a time (each ack timed from the INIT's send to the INIT_ACK's arrival: the hub registers with the MonitoredUsers directory and reads every monitored user's object, 50 at a time), waits 1 s, then runs (a)'s churn at ${ALL_CHURN_RATE} presence changes a second (half (a)'s rate: at ${CHURN_RATE} the Worker's workerd is already near a whole core on one hub with no All socket, ingest costing ~4 ms of CPU a change, and its queueing swamps what the All sockets add) to random users, every one timed at the id socket subscribed to its user and at every All socket, ${ALL_WARMUP_SECONDS} s of warm-up and ${ALL_STEP_SECONDS} s measured. ${ALL_STEPS.at(-1) === 0 && ALL_STEPS.length > 1 ? "The last step closes every All socket first, so that its row against the first shows how far the run drifted." : ""} *first / last All socket* are, per change, the first and the last of the step's All sockets to have it (only changes every All socket had); *lost* counts changes neither delivered nor superseded (the runner coalesces a user's changes within a flush) at the id sockets, and changes some All socket missed. CPU is each process's CPU time over the measured ${ALL_STEP_SECONDS} s (100% is one core of ${cpus().length}; the All clients' process competes for the same cores as the server); *per change* is the Worker's workerd CPU (ingest, the users' objects, the hub) over the changes made. Every user here is watched by the hub's id sockets, so each change reaches the hub with its payloads; an All hub also hears changes of users no hub watches, and reads each of those from the user's object once, whatever its count of All sockets. The last table is what a reconnection (after a deploy, say) asks of the hub: with every All socket closed and the churn running, that many All sockets send their INIT at once; the id sockets' latency is compared between the ${ALL_STORM_BASE_SECONDS} s just before and the time from the first INIT to the last INIT_ACK.`;
+    await writeSection("socket-all", report);
+    console.log(report);
+  } finally {
+    await stack.stop();
+  }
 }
