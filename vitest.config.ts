@@ -33,7 +33,7 @@ export default defineConfig({
               bindings: {
                 // Test-only secret; deployments set theirs with `wrangler secret put INGEST_SECRET`.
                 INGEST_SECRET: "test-ingest-secret-0123456789abcdef0123",
-                // All is off in wrangler.toml; two per hub lets the socket tests reach both sides of the cap.
+                // Two per hub, under wrangler.toml's 5, lets the socket tests reach both sides of the cap cheaply.
                 SOCKET_ALL_PER_HUB: "2",
                 // Public half of the test-only key pair in test/workers/interactions-helpers.ts.
                 DISCORD_PUBLIC_KEY: "cb74a0ea6e563f560d6c9dc1495fbb25069d8f6ff3503cb33037bdbf0aa8adb6",

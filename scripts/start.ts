@@ -53,7 +53,10 @@ try {
   }
   const worker = await startWorkerProcess({
     port: workerPort,
-    vars: workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey ?? process.env.DISCORD_PUBLIC_KEY),
+    vars: {
+      ...workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey ?? process.env.DISCORD_PUBLIC_KEY),
+      ...pickWorker(process.env),
+    },
     persistTo: ".wrangler/state",
   });
   children.push(worker);
@@ -86,6 +89,11 @@ try {
 } catch (error) {
   console.error((error as Error).message);
   await stopAll(1);
+}
+
+/** The Worker settings a user may override from the environment (wrangler.toml's [vars] otherwise). */
+function pickWorker(env: NodeJS.ProcessEnv): Record<string, string> {
+  return env.SOCKET_ALL_PER_HUB === undefined ? {} : { SOCKET_ALL_PER_HUB: env.SOCKET_ALL_PER_HUB };
 }
 
 /** The runner settings a user may override from the environment (DISCORD_TOKEN and friends). */

@@ -35,7 +35,7 @@ export interface Env {
   MEDIA_PROXY_BASE?: string;
   /** How many hub objects /socket connections are spread over. */
   SOCKET_HUBS?: string;
-  /** Sockets per hub that may subscribe to All at once; 0 (the default) turns All off. */
+  /** Sockets per hub that may subscribe to All at once (default 5, MAX_ALL_SUBSCRIBERS_PER_HUB); 0 turns All off. */
   SOCKET_ALL_PER_HUB?: string;
   /** Distinct user ids one socket may subscribe to. */
   SOCKET_MAX_IDS?: string;

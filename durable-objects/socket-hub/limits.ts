@@ -10,7 +10,7 @@
  * | ids per socket | 100 | at most this many distinct users subscribed by id on one socket, counted after every INIT and SUBSCRIBE; an INIT frame listing 100 twenty-digit ids is ~2.4 KB |
  * | inbound frame | 4,096 bytes | four times Lantern's 1,024 (which fits only ~45 ids) and room for the 100-id INIT; no client frame needs more; larger closes with 1009 |
  * | flood | 120 frames per 60,000 ms | a fixed window per socket; a well-behaved client sends one heartbeat per 30 s plus the odd (UN)SUBSCRIBE; the 121st frame in a window closes with 4008. Heartbeats the runtime auto-answers never reach the object and are not counted |
- * | All subscribers | 0 (off) | how many sockets on one hub may subscribe to every user at once. 0 refuses All; public deployments keep it off or small (Lantern let anyone, its bug 21), since every change of every user goes to each such socket. The cap is per hub: a deployment with H hubs admits at most H × cap |
+ * | All subscribers | 5 per hub | how many sockets on one hub may subscribe to every user at once (0 refuses All). All is part of both protocols and carries nothing REST does not serve, so it is on; Lantern let any number in (its bug 21). Measured on one hub with 1,000 users (BENCHMARKS.md, "All subscribers on one hub"): streaming to All sockets costs the hub's other sockets nothing measurable up to 10 and ×1.2 to ×1.3 their median latency at 25 to 50 (the run drifted by as much), but each All INIT_ACK reads every monitored user, so All sockets connecting under churn stall the hub (one: ×12 for 4 s; 5 at once: ×18 for 9 s; 10: ×28 for 22 s). 5 keeps the worst reconnection on a hub to seconds. The cap is per hub: a deployment with H hubs admits at most H × cap (40 with the default 8) |
  */
 
 /** Lantern's and Lanyard's heartbeat interval, announced in HELLO. */
@@ -27,8 +27,12 @@ export const MAX_FRAME_BYTES = 4096;
 export const FLOOD_MAX_MESSAGES = 120;
 /** Length of the fixed flood window. */
 export const FLOOD_WINDOW_MS = 60_000;
-/** Sockets per hub that may subscribe to All at once; 0 turns All off. */
-export const MAX_ALL_SUBSCRIBERS_PER_HUB = 0;
+/**
+ * Sockets per hub that may subscribe to All at once; 0 turns All off. What bounds it is each All
+ * socket's INIT_ACK, which reads every monitored user: acks arriving together hold up the hub's
+ * other sockets for seconds each (table above).
+ */
+export const MAX_ALL_SUBSCRIBERS_PER_HUB = 5;
 /**
  * Cloudflare keeps a hibernated socket's attachment in memory and caps it at 16,384 bytes
  * serialised; a session at MAX_IDS_PER_SOCKET stays far below (~2.5 KB, tested).

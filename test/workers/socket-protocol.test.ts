@@ -9,6 +9,7 @@ import {
   CLOSE,
   DEFAULT_SOCKET_CONFIG,
   HEARTBEAT_INTERVAL_MS,
+  MAX_ALL_SUBSCRIBERS_PER_HUB,
   MAX_ATTACHMENT_BYTES,
   socketConfig,
 } from "../../durable-objects/socket-hub/limits.ts";
@@ -22,6 +23,7 @@ import {
   tick,
 } from "../../durable-objects/socket-hub/protocol.ts";
 import * as socket from "../../schemas/socket.ts";
+import { type Env, socketConfigOf } from "../../settings/env.ts";
 import {
   ADA,
   CONFIG,
@@ -328,10 +330,42 @@ describe("All is set by configuration", () => {
   const lantern = { op: 2, d: { user_id: "All" } };
   const lanyard = { op: 2, d: { subscribe_to_all: true } };
 
-  it("is off by default", () => {
-    expect(DEFAULT_SOCKET_CONFIG.maxAllSubscribersPerHub).toBe(0);
-    const off = receive(connect(), JSON.stringify(lanyard), T0, DEFAULT_SOCKET_CONFIG);
-    expect(closeOf(off.effects)).toEqual({ code: 4010, reason: "all_not_allowed" });
+  it.each([
+    ["Lantern", lantern],
+    ["Lanyard", lanyard],
+  ])("%s: on by default, up to MAX_ALL_SUBSCRIBERS_PER_HUB sockets per hub", (_, init) => {
+    const cap = DEFAULT_SOCKET_CONFIG.maxAllSubscribersPerHub;
+    expect(cap).toBe(MAX_ALL_SUBSCRIBERS_PER_HUB);
+    expect(cap).toBeGreaterThan(0);
+    const last = recv(connect(), init, T0 + 1, DEFAULT_SOCKET_CONFIG, cap - 1);
+    expect(last.session.subscription).toEqual({ kind: "all" });
+    const over = recv(connect(), init, T0 + 1, DEFAULT_SOCKET_CONFIG, cap);
+    expect(closeOf(over.effects)?.code).toBe(4010);
+  });
+
+  it("a cap of 0 turns All off: INIT closes with 4010 in both dialects, SUBSCRIBE gets an ERROR", () => {
+    const off = socketConfig({ maxAllSubscribersPerHub: 0 });
+    const byLanyard = recv(connect(), lanyard, T0 + 1, off);
+    expect(closeOf(byLanyard.effects)).toEqual({ code: 4010, reason: "all_not_allowed" });
+    const byLantern = recv(connect(), lantern, T0 + 1, off);
+    expect(closeOf(byLantern.effects)?.code).toBe(4010);
+    expect(sent(byLantern.effects)[0]).toMatchObject({ t: "DISCONNECT", op: 9 });
+    const onIds = initialised({ op: 2, d: { user_id: ADA } });
+    const subscribe = recv(onIds, { op: 12, d: { user_id: "All" } }, T0 + 2, off);
+    expect(subscribe.session.subscription).toEqual(onIds.subscription);
+    expect(sent(subscribe.effects)).toEqual([expect.objectContaining({ t: "ERROR", op: 11 })]);
+    expect(closeOf(subscribe.effects)).toBeNull();
+  });
+
+  it("SOCKET_ALL_PER_HUB sets the cap; unset or empty keeps the default, 0 turns All off", () => {
+    const cap = (value: string | undefined) =>
+      socketConfigOf({ SOCKET_ALL_PER_HUB: value } as Env).maxAllSubscribersPerHub;
+    expect(cap(undefined)).toBe(MAX_ALL_SUBSCRIBERS_PER_HUB);
+    expect(cap("")).toBe(MAX_ALL_SUBSCRIBERS_PER_HUB);
+    expect(cap("0")).toBe(0);
+    expect(cap("3")).toBe(3);
+    expect(() => cap("-1")).toThrow(/maxAllSubscribersPerHub/);
+    expect(() => cap("two")).toThrow(/maxAllSubscribersPerHub/);
   });
 
   it.each([

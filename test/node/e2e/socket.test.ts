@@ -104,6 +104,26 @@ describe("emulator → runner → Worker → /socket", () => {
   });
 });
 
+describe("All, on the settings npm start runs with", () => {
+  // The stack's Worker gets what scripts/start.ts gives it (workerVarsFor, wrangler.toml's vars).
+  it("Lantern's INIT All and Lanyard's subscribe_to_all are acknowledged with every monitored user", async () => {
+    // Linus left the guild in a test above.
+    const members = SEED_MEMBERS.map((member) => member.id).filter((id) => id !== SEED_MEMBERS[2]!.id);
+    const lantern = await connect();
+    lantern.send({ op: 2, d: { user_id: "All" } });
+    const ack = await lantern.next();
+    expect(ack).toMatchObject({ t: "INIT_ACK", op: 3 });
+    const lanternIds = (ack.d as { metadata: { id: string } }[]).map((user) => user.metadata.id);
+    expect(lanternIds).toEqual(expect.arrayContaining(members));
+
+    const lanyard = await connect();
+    lanyard.send({ op: 2, d: { subscribe_to_all: true } });
+    const state = await lanyard.next();
+    expect(state).toMatchObject({ op: 0, t: "INIT_STATE" });
+    expect(Object.keys(state.d as object)).toEqual(expect.arrayContaining(members));
+  });
+});
+
 /** What a raw connection saw of its end: the close frame's code and when it came, and when the TCP connection ended. */
 interface Ending {
   code: number | null;
