@@ -198,6 +198,15 @@ interface Change {
 
 const MARKER = /sk-(\d+)-z/;
 
+/** A socket's frame handler that stamps each marked change with when a socket first had it. */
+function stampFirstSight(changes: Change[]) {
+  return (text: string, at: number) => {
+    const match = MARKER.exec(text);
+    const change = match ? changes[Number(match[1])] : undefined;
+    if (change && change.seenAt === undefined) change.seenAt = at;
+  };
+}
+
 /** Presence changes at `rate`/s to random users, each marked; returns a stop function. */
 function startChurn(
   stack: InProcessStack,
@@ -276,11 +285,7 @@ async function sampleRest(
 async function measureLatency(stack: InProcessStack) {
   const ids = Array.from({ length: USERS }, (_, i) => simulatedUserId(SIM_SEED, i));
   const changes: Change[] = [];
-  const onFrame = (text: string, at: number) => {
-    const match = MARKER.exec(text);
-    const change = match ? changes[Number(match[1])] : undefined;
-    if (change && change.seenAt === undefined) change.seenAt = at;
-  };
+  const onFrame = stampFirstSight(changes);
   const connectPhase = startPhase(stack, `open ${fmt(USERS)} sockets, one user each`);
   const connectStarted = performance.now();
   const sockets = await openMany(USERS, CONNECT_CONCURRENCY, (i) =>
@@ -728,11 +733,7 @@ async function ask<T>(child: ChildProcess, message: object, answer: string): Pro
 async function measureAllOnOneHub(stack: InProcessStack) {
   const ids = Array.from({ length: USERS }, (_, i) => simulatedUserId(SIM_SEED, i));
   const changes: Change[] = [];
-  const onFrame = (text: string, at: number) => {
-    const match = MARKER.exec(text);
-    const change = match ? changes[Number(match[1])] : undefined;
-    if (change && change.seenAt === undefined) change.seenAt = at;
-  };
+  const onFrame = stampFirstSight(changes);
   const sockets = await openMany(USERS, CONNECT_CONCURRENCY, (i) =>
     initSocket(stack.worker.url, { user_id: ids[i] }, "INIT_ACK", { heartbeat: LANTERN_HEARTBEAT, onFrame }),
   );
