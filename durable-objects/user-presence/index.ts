@@ -14,6 +14,12 @@ import { applyDelta, emptyState } from "./state.ts";
 import { hashesEqual } from "./tokens.ts";
 import { type Bucket, takeWrite } from "./write-limit.ts";
 
+/** The membership the directory last acknowledged for this user. */
+interface DirectoryReport {
+  monitored: boolean;
+  guild_ids: string[] | null;
+}
+
 /** What a read returns: both dialects' payloads, built once per change, and their revision. */
 export interface PresenceSnapshot {
   /** The payloads' revision: grows with every visible change, presence or key-value (ETags, hubs). */
@@ -68,7 +74,8 @@ export class UserPresence extends DurableObject<Env> {
   #state: UserState | null;
   #revisions: JsonDocument<{ revision: number }>;
   /** The membership the directory last acknowledged (see #reportToDirectory). */
-  #reported: JsonDocument<{ monitored: boolean; guild_ids: string[] | null }>;
+  #reported: JsonDocument<DirectoryReport>;
+  #heard: DirectoryReport;
   #revision: number;
   #kv: KeyValues;
   #writes: Bucket | null = null;
@@ -81,6 +88,8 @@ export class UserPresence extends DurableObject<Env> {
     this.#state = this.#document.read();
     this.#revisions = new JsonDocument(sql, "revision");
     this.#reported = new JsonDocument(sql, "directory_report");
+    // Kept in memory too: every apply compares against it, and only a membership change writes it.
+    this.#heard = this.#reported.read() ?? { monitored: false, guild_ids: null };
     this.#revision = this.#revisions.read()?.revision ?? this.#state?.version ?? 0;
     // Socket hubs with at least one socket subscribed to this user, by name.
     sql.exec("CREATE TABLE IF NOT EXISTS watchers (hub TEXT PRIMARY KEY)");
@@ -166,10 +175,11 @@ export class UserPresence extends DurableObject<Env> {
     const state = this.#state;
     if (!state) return;
     const report = { monitored: state.monitored, guild_ids: state.guild_ids ?? null };
-    const heard = this.#reported.read() ?? { monitored: false, guild_ids: null };
+    const heard = this.#heard;
     if (heard.monitored === report.monitored && String(heard.guild_ids) === String(report.guild_ids)) return;
     await directoryOf(this.env).setMonitored(state.user_id, state.monitored, state.version, state.guild_ids);
     this.#reported.write(report);
+    this.#heard = report;
   }
 
   /** The user's pairs, or null when they are not monitored (their pairs are kept, not shown). */
