@@ -167,7 +167,11 @@ export const allHubsList = (env: Env) => env.MONITORED_USERS.getByName("all-hubs
  * The gate in front of the user objects. Addressing a Durable Object, even to read nothing,
  * creates its storage, so every path a stranger can reach (reads, storage reads, socket
  * subscriptions, the bot for someone who is not a member) asks the directory first and addresses
- * only the objects of monitored users: one indexed look-up per request, whatever the number of ids.
+ * only the objects it names: one indexed look-up per request, whatever the number of ids.
+ *
+ * The answer may include users who have left since: an id this isolate once heard of is not asked
+ * again (see `existing`), and the user's object, which exists, answers for itself whether they are
+ * still monitored. So a cache miss of a member costs the directory nothing after the first.
  */
 export const monitoredAmong = (env: Env, userIds: string[]) => ask(env, "monitoredAmong", userIds);
 
@@ -179,13 +183,29 @@ export const isMonitored = async (env: Env, userId: string) =>
 
 export const isKnown = async (env: Env, userId: string) => (await knownAmong(env, [userId])).has(userId);
 
+/**
+ * Ids this isolate has heard the directory name, whose objects therefore exist (an object is never
+ * deleted): safe to address without asking again. Only positive answers are kept, so a member who
+ * joins is found at once; bounded, the oldest forgotten first. Without it every cache miss of every
+ * user queued on the one directory object, which a change purges for all its readers.
+ */
+const existing = new Map<string, true>();
+const MAX_EXISTING = 50_000;
+
 async function ask(
   env: Env,
   question: "monitoredAmong" | "knownAmong",
   userIds: string[],
 ): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
+  const answer = new Set(userIds.filter((id) => existing.has(id)));
+  const unknown = userIds.filter((id) => !answer.has(id));
+  if (unknown.length === 0) return answer;
   // Typed through unknown: the RPC stub's mapped type is too deep for tsc here.
-  const answer: unknown = await directoryOf(env)[question](userIds);
-  return new Set(answer as string[]);
+  const named: unknown = await directoryOf(env)[question](unknown);
+  for (const id of named as string[]) {
+    answer.add(id);
+    existing.set(id, true);
+  }
+  while (existing.size > MAX_EXISTING) existing.delete(existing.keys().next().value!);
+  return answer;
 }

@@ -1,6 +1,7 @@
 import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { MonitoredUsers } from "../../durable-objects/monitored-users.ts";
 import { get, ingest, joined, monitored, nextVersion } from "./helpers.ts";
 import { command, group, reply, sub, text } from "./interactions-helpers.ts";
 import { connect, type TestSocket } from "./socket-client.ts";
@@ -148,5 +149,30 @@ describe("unknown ids create no user object", () => {
       }
     }
     expect(await userObjects()).toBe(before);
+  });
+});
+
+describe("the gate asks the directory once per member per isolate", () => {
+  it("a member's cache misses after the first reach their object without the directory", async () => {
+    const id = "780000000000000009";
+    await monitored(id);
+    const asked = vi.spyOn(MonitoredUsers.prototype, "monitoredAmong");
+    try {
+      for (let n = 0; n < 3; n++) {
+        // Each change purges the entry, so each read after it is a miss.
+        expect((await ingest([{ ...joined(id, `again${n}`), version: nextVersion() }])).status).toBe(200);
+        const res = await get(`/api/v1/users/${id}`);
+        expect(res.headers.get("x-porchlight-cache")).toBe("miss");
+        expect(((await res.json()) as { metadata: { username: string } }).metadata.username).toBe(
+          `again${n}`,
+        );
+      }
+      expect(asked.mock.calls.filter(([ids]) => ids.includes(id)).length).toBeLessThanOrEqual(1);
+      // One who leaves is still answered 404 by their own object.
+      expect((await ingest([{ user_id: id, version: nextVersion(), membership: null }])).status).toBe(200);
+      expect((await get(`/api/v1/users/${id}`)).status).toBe(404);
+    } finally {
+      asked.mockRestore();
+    }
   });
 });
