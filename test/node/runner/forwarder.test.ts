@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   classifyIngestStatus,
-  Forwarder,
+  type Forwarder,
   type ForwarderOptions,
   retryDelayMs,
 } from "../../../gateway-runner/forwarder.ts";
-import { createLogger } from "../../../gateway-runner/log.ts";
 import { createMetrics, type RunnerMetrics } from "../../../gateway-runner/metrics.ts";
 import { SequenceTracker } from "../../../gateway-runner/sequence-tracker.ts";
 import { INGEST_LIMITS, type Presence } from "../../../schemas/ingest.ts";
-import { TEST_SECRET } from "./helpers/harness.ts";
+import { TEST_SECRET, testForwarder } from "./helpers/harness.ts";
 import { IngestReceiver } from "./helpers/receiver.ts";
 import { waitFor } from "./helpers/wait.ts";
 
@@ -28,17 +27,7 @@ let tracker: SequenceTracker;
 let forwarder: Forwarder;
 
 function start(overrides: Partial<ForwarderOptions> = {}): Forwarder {
-  forwarder = new Forwarder({
-    ingestUrl: receiver.ingestUrl,
-    secret: TEST_SECRET,
-    flushWindowMs: 10,
-    backoff: { baseMs: 20, capMs: 200 },
-    timeoutMs: 5_000,
-    release: (hold) => tracker.release(hold),
-    metrics,
-    log: createLogger("silent"),
-    ...overrides,
-  });
+  forwarder = testForwarder(receiver, metrics, { release: (hold) => tracker.release(hold), ...overrides });
   return forwarder;
 }
 

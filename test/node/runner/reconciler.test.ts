@@ -1,13 +1,13 @@
 import { GatewayDispatchEvents, type GatewayDispatchPayload } from "discord-api-types/v10";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Forwarder } from "../../../gateway-runner/forwarder.ts";
+import type { Forwarder } from "../../../gateway-runner/forwarder.ts";
 import { createLogger } from "../../../gateway-runner/log.ts";
 import { createMetrics, type RunnerMetrics } from "../../../gateway-runner/metrics.ts";
 import { OFFLINE } from "../../../gateway-runner/normalize.ts";
 import { PresenceRouter } from "../../../gateway-runner/presence-router.ts";
 import { Reconciler } from "../../../gateway-runner/reconciler.ts";
 import { WorkerMembers } from "../../../gateway-runner/worker-members.ts";
-import { TEST_SECRET } from "./helpers/harness.ts";
+import { TEST_SECRET, testForwarder } from "./helpers/harness.ts";
 import { IngestReceiver } from "./helpers/receiver.ts";
 import { waitFor } from "./helpers/wait.ts";
 
@@ -132,16 +132,7 @@ describe("WorkerMembers", () => {
 describe("Reconciler", () => {
   function start(retry = { baseMs: 20, capMs: 200 }, guilds = [GUILD]): PresenceRouter {
     const router = new PresenceRouter(guilds);
-    forwarder = new Forwarder({
-      ingestUrl: receiver.ingestUrl,
-      secret: TEST_SECRET,
-      flushWindowMs: 10,
-      backoff: { baseMs: 20, capMs: 200 },
-      timeoutMs: 5_000,
-      release: () => {},
-      metrics,
-      log: createLogger("silent"),
-    });
+    forwarder = testForwarder(receiver, metrics);
     const members = new WorkerMembers(receiver.ingestUrl, TEST_SECRET, 5_000);
     reconciler = new Reconciler({
       fetchMembers: (guildId) => members.of(guildId),

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../../../emulator/server.ts";
 import { parseConfig, type RunnerConfig } from "../../../../gateway-runner/config.ts";
+import { Forwarder, type ForwarderOptions } from "../../../../gateway-runner/forwarder.ts";
 import { createLogger } from "../../../../gateway-runner/log.ts";
+import type { RunnerMetrics } from "../../../../gateway-runner/metrics.ts";
 import { type Runner, type RunnerOptions, startRunner } from "../../../../gateway-runner/runner.ts";
 import { IngestReceiver } from "./receiver.ts";
 
@@ -11,6 +13,25 @@ import { IngestReceiver } from "./receiver.ts";
 export const TEST_SECRET = "porchlight-test-secret-0123456789abcdef";
 
 /** Emulator settings for runner tests: a fast heartbeat, IDENTIFY unspaced. */
+/** A forwarder to a test receiver, quick to retry and silent; `overrides` for what a test varies. */
+export function testForwarder(
+  receiver: IngestReceiver,
+  metrics: RunnerMetrics,
+  overrides: Partial<ForwarderOptions> = {},
+): Forwarder {
+  return new Forwarder({
+    ingestUrl: receiver.ingestUrl,
+    secret: TEST_SECRET,
+    flushWindowMs: 10,
+    backoff: { baseMs: 20, capMs: 200 },
+    timeoutMs: 5_000,
+    release: () => {},
+    metrics,
+    log: createLogger("silent"),
+    ...overrides,
+  });
+}
+
 export const EMULATOR_DEFAULTS = { port: 0, heartbeatIntervalMs: 1_000, identifyIntervalMs: 0 } as const;
 
 /** The environment a runner needs to talk to this emulator and receiver, as strings, like a container gets it. */
