@@ -1,6 +1,7 @@
 import type { GatewaySessions } from "../durable-objects/gateway-sessions.ts";
 import type { InteractionIds } from "../durable-objects/interaction-ids.ts";
 import type { MonitoredUsers } from "../durable-objects/monitored-users.ts";
+import type { RestProxy } from "../durable-objects/rest-proxy/index.ts";
 import type { SocketHub } from "../durable-objects/socket-hub/index.ts";
 import {
   fullInitBytes,
@@ -44,6 +45,29 @@ export interface Env {
    * refuses every request not signed with its private half. Unset, the bot is off (503).
    */
   DISCORD_PUBLIC_KEY?: string;
+
+  // The REST proxy (/proxy/api/v10; settings/proxy.ts reads these, README "REST proxy" lists them).
+  /** One rate-limit object per bot: every limit Discord applies to that bot, shared by every isolate. */
+  REST_PROXY: DurableObjectNamespace<RestProxy>;
+  /** The bot's token, a secret (the same bot as the gateway runner); unset, the proxy answers 503. */
+  DISCORD_TOKEN?: string;
+  /** Comma-separated SHA-256 hex digests of the keys that may use DISCORD_TOKEN's bot. */
+  PROXY_KEYS?: string;
+  /** More bots, a secret holding JSON: {"<name>": {"token", "keys": [sha256…], "global_per_second"?}}. */
+  PROXY_BOTS?: string;
+  /** Requests per second Discord allows DISCORD_TOKEN's bot (50 unless Discord raised it). */
+  PROXY_GLOBAL_PER_SECOND?: string;
+  /** The deadline of a call that names none (X-Porchlight-Timeout), and the most one may name. */
+  PROXY_TIMEOUT_MS?: string;
+  PROXY_MAX_TIMEOUT_MS?: string;
+  /** Opt-in GET caching, JSON: {"GET /users/:id": 60}. Off unless set. */
+  PROXY_CACHE_TTLS?: string;
+  /** Answers with 401, 403 or non-shared 429 per 10 minutes past which the proxy refuses (9,000). */
+  PROXY_INVALID_BUDGET?: string;
+  /** Comma-separated SHA-256 hex digests of the keys that may read /proxy/metrics and unlock bots. */
+  PROXY_ADMIN_KEYS?: string;
+  /** Discord's REST base without the version (https://discord.com/api); the emulator's locally. */
+  DISCORD_API_BASE?: string;
 }
 
 export const DEFAULT_SOCKET_HUBS = 8;

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import type { Env } from "../settings/env.ts";
+import { registerProxy } from "./proxy/routes.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerIngest } from "./routes/ingest.ts";
 import { registerInteractions } from "./routes/interactions.ts";
@@ -17,6 +18,8 @@ export function createApp() {
 
   // Before the middleware: a 101 response carries the socket and its headers are not ours to add to.
   registerSocket(app);
+  // Also before: proxied answers are Discord's, and neither CORS nor an ETag of ours belongs on them.
+  registerProxy(app);
 
   // Presence is public: any site may read it from the browser.
   app.use(

@@ -1,0 +1,205 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { TEST_ADMIN_KEY, TEST_PROXY_KEY } from "../fixtures/proxy-keys.ts";
+import { BASE } from "./helpers.ts";
+
+// The proxy's routes inside workerd, forwarding to the emulator over real HTTP
+// (test/node/setup/workers-emulator.ts). Every test file shares that emulator, so tests here
+// take channels of their own where a limit or a fault is involved.
+
+const emulator = env.DISCORD_API_BASE!.replace(/\/api$/, "");
+const proxy = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+  const headers = new Headers(init.headers);
+  if (init.key !== null && !headers.has("authorization"))
+    headers.set("authorization", `Bot ${init.key ?? TEST_PROXY_KEY}`);
+  return exports.default.fetch(`${BASE}/proxy/api${path}`, { ...init, headers });
+};
+
+interface EmulatorState {
+  application_id: string;
+  guilds: Array<{ id: string; channels: string[] }>;
+  counters: {
+    rest: Record<string, { requests: number; rate_limited: Record<string, number>; invalid: number }>;
+  };
+}
+const state = async () => (await (await fetch(`${emulator}/_emulator/state`)).json()) as EmulatorState;
+const botCounters = async () => {
+  const s = await state();
+  return (
+    s.counters.rest[s.application_id] ?? {
+      requests: 0,
+      rate_limited: { user: 0, global: 0, shared: 0 },
+      invalid: 0,
+    }
+  );
+};
+
+/** A channel no other test uses, so its buckets start empty. */
+async function freshChannel(name: string): Promise<string> {
+  const response = await fetch(`${emulator}/_emulator/guilds`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: `proxy ${name}`, channels: [name] }),
+  });
+  const guild = (await response.json()) as { channels: string[] };
+  return guild.channels[0]!;
+}
+
+const send = (channel: string, content: string, headers: Record<string, string> = {}) =>
+  proxy(`/v10/channels/${channel}/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ content }),
+  });
+
+describe("who may use the proxy", () => {
+  it("refuses no key, a wrong key, the bot's own token and a key of another bot with 401 JSON, before Discord hears of it", async () => {
+    const before = (await state()).counters.rest;
+    const token = env.DISCORD_TOKEN!;
+    for (const headers of [
+      {},
+      { authorization: "Bot plk_wrong" },
+      { authorization: `Bot ${token}` },
+      { authorization: `Bot ${TEST_PROXY_KEY}`, "x-porchlight-bot": "another" },
+    ] as Record<string, string>[]) {
+      const response = await proxy("/v10/users/@me", { headers, key: null });
+      expect(response.status, JSON.stringify(headers)).toBe(401);
+      expect(await response.json()).toMatchObject({ code: "unauthorized" });
+      expect(response.headers.get("x-porchlight-generated")).toBe("1");
+    }
+    expect((await state()).counters.rest).toEqual(before);
+  });
+});
+
+describe("forwarding", () => {
+  it("answers with Discord's status, body and rate-limit headers, and nothing of Discord's cookies", async () => {
+    const response = await proxy("/v10/users/@me");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: (await state()).application_id, bot: true });
+    expect(response.headers.get("x-ratelimit-bucket")).toMatch(/^[0-9a-f]+$/);
+    expect(response.headers.get("x-ratelimit-limit")).not.toBeNull();
+    expect(response.headers.get("set-cookie")).toBeNull();
+    expect(response.headers.get("x-porchlight-generated")).toBeNull();
+  });
+
+  it("sends a JSON body and passes Discord's own errors through untouched", async () => {
+    const channel = await freshChannel("forward-json");
+    const sent = await send(channel, "hello through the proxy");
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toMatchObject({ channel_id: channel, content: "hello through the proxy" });
+    const missing = await proxy("/v10/channels/1191168914227299999/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 10003 });
+  });
+
+  it.each([
+    ["/v9/users/@me", 400, "invalid_path"],
+    ["/users/@me", 400, "invalid_path"],
+    ["/v10/users/a%2F..%2F..%2Fx", 400, "invalid_path"],
+    ["/v10//evil.example/x", 400, "invalid_path"],
+    ["/v10/users/@me?bad=%zz", 400, "invalid_query"],
+  ])("refuses %s with %i %s", async (path, status, code) => {
+    const response = await proxy(path);
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ code });
+  });
+
+  it("refuses a method Discord has none of with 405, and bad X-Porchlight headers with 400", async () => {
+    const head = await proxy("/v10/users/@me", { method: "OPTIONS" });
+    expect(head.status).toBe(405);
+    expect(await head.json()).toMatchObject({ code: "invalid_method" });
+    const bad = await proxy("/v10/users/@me", { headers: { "x-porchlight-timeout": "soon" } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: "invalid_headers" });
+  });
+
+  it("refuses a body over the limit with 413 invalid_body, reading no more than the limit", async () => {
+    const channel = await freshChannel("too-large");
+    const response = await proxy(`/v10/channels/${channel}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: new Uint8Array(25 * 1024 * 1024 + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: "invalid_body" });
+  });
+});
+
+describe("when Discord would refuse", () => {
+  it("answers a rejecting caller with a 429 shaped as Discord's, and Discord never sends one", async () => {
+    const channel = await freshChannel("reject");
+    const before = await botCounters();
+    // Discord's create-message bucket: 5 per 5 s per channel.
+    for (let n = 0; n < 5; n++) expect((await send(channel, `m${n}`)).status).toBe(200);
+    const refused = await send(channel, "one too many", { "x-porchlight-on-limit": "reject" });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("x-porchlight-generated")).toBe("1");
+    expect(refused.headers.get("via")).toBe("1.1 porchlight");
+    expect(refused.headers.get("x-ratelimit-scope")).toBe("user");
+    expect(refused.headers.get("x-ratelimit-global")).toBeNull();
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const body = (await refused.json()) as { message: string; retry_after: number; global: boolean };
+    expect(body).toMatchObject({ message: "You are being rate limited.", global: false });
+    expect(body.retry_after).toBeGreaterThan(0);
+    expect((await botCounters()).rate_limited).toEqual(before.rate_limited);
+  });
+
+  it("times out at once with 504 proxy_timeout when the wait is known to outlast the deadline", async () => {
+    const channel = await freshChannel("timeout");
+    for (let n = 0; n < 5; n++) await send(channel, `m${n}`);
+    const started = Date.now();
+    const response = await send(channel, "never sent", { "x-porchlight-timeout": "500" });
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ code: "proxy_timeout" });
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+});
+
+describe("caching", () => {
+  it("answers a configured GET route from the cache the second time", async () => {
+    const id = (await state()).application_id;
+    const first = await proxy(`/v10/users/${id}?cache-test=1`);
+    expect(first.headers.get("x-porchlight-cache")).toBe("miss");
+    const second = await proxy(`/v10/users/${id}?cache-test=1`);
+    expect(second.headers.get("x-porchlight-cache")).toBe("hit");
+    expect(await second.json()).toEqual(await first.json());
+    // A cached copy carries no rate-limit headers: they described the first answer's moment.
+    expect(second.headers.get("x-ratelimit-remaining")).toBeNull();
+  });
+
+  it("leaves unconfigured routes alone", async () => {
+    const response = await proxy("/v10/users/@me");
+    expect(response.headers.get("x-porchlight-cache")).toBeNull();
+  });
+});
+
+describe("operators", () => {
+  const admin = (path: string, init: RequestInit = {}, key = TEST_ADMIN_KEY) =>
+    exports.default.fetch(`${BASE}${path}`, { ...init, headers: { authorization: `Bearer ${key}` } });
+
+  it("serves Prometheus metrics behind the admin key, labelled by route template", async () => {
+    await proxy("/v10/users/@me");
+    expect((await admin("/proxy/metrics", {}, "wrong")).status).toBe(401);
+    expect((await exports.default.fetch(`${BASE}/proxy/metrics`)).status).toBe(401);
+    const response = await admin("/proxy/metrics");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/);
+    const text = await response.text();
+    expect(text).toMatch(
+      /porchlight_proxy_requests_total\{bot="default",method="GET",route="\/users\/@me",status="200"\} \d+/,
+    );
+    expect(text).toContain('porchlight_proxy_locked{bot="default"} 0');
+    expect(text).not.toContain(env.DISCORD_TOKEN!);
+  });
+
+  it("unlocks a bot with the admin key only", async () => {
+    expect((await admin("/proxy/bots/default/unlock", { method: "POST" }, "wrong")).status).toBe(401);
+    const response = await admin("/proxy/bots/default/unlock", { method: "POST" });
+    expect(await response.json()).toEqual({ bot: "default", was_locked: false });
+    expect((await admin("/proxy/bots/nobody/unlock", { method: "POST" })).status).toBe(404);
+  });
+});
