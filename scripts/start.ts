@@ -3,7 +3,9 @@ import {
   type EmulatorApplication,
   type EmulatorProcess,
   emulatorApplication,
+  LOCAL_PROXY_KEY,
   newIngestSecret,
+  proxyVarsFor,
   runnerEnvFor,
   startEmulatorProcess,
   startRunnerProcess,
@@ -42,6 +44,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+const proxyKey = process.env.PROXY_KEY || LOCAL_PROXY_KEY;
+
 try {
   const secret = newIngestSecret();
   let emulator: EmulatorProcess | null = null;
@@ -55,6 +59,11 @@ try {
     port: workerPort,
     vars: {
       ...workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey ?? process.env.DISCORD_PUBLIC_KEY),
+      // The REST proxy: the emulator's bot (or DISCORD_TOKEN's) behind PROXY_KEY.
+      ...proxyVarsFor(
+        emulator ?? { http: "https://discord.com", token: process.env.DISCORD_TOKEN! },
+        proxyKey,
+      ),
       ...pickWorker(process.env),
     },
     persistTo: ".wrangler/state",
@@ -77,6 +86,7 @@ try {
   Socket     ${worker.url.replace(/^http/, "ws")}/socket
   Runner     ${runner.metrics}/metrics  ${runner.metrics}/health
   Bot        ${worker.url}/interactions
+  REST proxy ${worker.url}/proxy/api  (key: ${process.env.PROXY_KEY ? "PROXY_KEY" : LOCAL_PROXY_KEY})
   ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state)` : "Discord    real (DISCORD_TOKEN is set)"}
 `);
   if (emulator && someone) {

@@ -52,7 +52,8 @@ export async function startWorkerStack(
     emulator?: EmulatorOptions;
     /** Given the emulator's base URL; the Worker's image bases point at what it returns. */
     images?: (emulatorHttp: string) => Promise<ImageServer>;
-    workerVars?: Record<string, string>;
+    /** The Worker's settings beyond the defaults; a function gets the running emulator (its URL and token). */
+    workerVars?: Record<string, string> | ((emulator: Emulator) => Record<string, string>);
     /** Print the Worker's output (for debugging a run). */
     echo?: boolean;
   } = {},
@@ -66,7 +67,11 @@ export async function startWorkerStack(
   const startWorker = async (vars: Record<string, string> = {}) => {
     worker = await startWorkerProcess({
       port,
-      vars: { ...workerVarsFor(images?.url ?? emulator!.urls.http, secret), ...options.workerVars, ...vars },
+      vars: {
+        ...workerVarsFor(images?.url ?? emulator!.urls.http, secret),
+        ...(typeof options.workerVars === "function" ? options.workerVars(emulator!) : options.workerVars),
+        ...vars,
+      },
       persistTo,
       echo: options.echo,
     });

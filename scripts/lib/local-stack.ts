@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { registerCommands } from "../register-commands.ts";
 import { writePrivateEnvFile } from "./private-env-file.ts";
 import { type Child, freePort, OFFLINE_WRANGLER_ENV, spawnChild, spawnNode } from "./processes.ts";
@@ -161,6 +161,24 @@ export function workerVarsFor(
   }
   if (discordPublicKey) vars.DISCORD_PUBLIC_KEY = discordPublicKey;
   return vars;
+}
+
+/** `npm start`'s proxy key when PROXY_KEY is unset: documented in the README, good for loopback only. */
+export const LOCAL_PROXY_KEY = "plk_local-development-key-change-me-0000000000000";
+
+/**
+ * The Worker's REST proxy settings for a local stack: the emulator's bot behind `proxyKey`. The
+ * Worker holds only the key's SHA-256, as a deployment does.
+ */
+export function proxyVarsFor(
+  emulator: { http: string; token: string },
+  proxyKey: string,
+): Record<string, string> {
+  return {
+    DISCORD_TOKEN: emulator.token,
+    DISCORD_API_BASE: `${emulator.http}/api`,
+    PROXY_KEYS: createHash("sha256").update(proxyKey).digest("hex"),
+  };
 }
 
 /** What the bot needs to know of the emulator's application, from GET /_emulator/state. */

@@ -167,6 +167,14 @@ describe("proxy keys", () => {
     expect(caller).toMatchObject({ bot: { name: "default" }, userToken: "user-oauth" });
   });
 
+  it("takes the key in X-Porchlight-Key with or without the same key as Authorization: Bot", async () => {
+    expect((await callerOf(new Headers({ "x-porchlight-key": "key-two" }), await bots()))?.bot.name).toBe("second");
+    const both = new Headers({ "x-porchlight-key": "key-two", authorization: "Bot key-two" });
+    expect((await callerOf(both, await bots()))?.bot.name).toBe("second");
+    const mismatched = new Headers({ "x-porchlight-key": "key-two", authorization: "Bot key-one" });
+    expect(await callerOf(mismatched, await bots())).toBeNull();
+  });
+
   it("checks admin keys as Bearer, and none configured means nobody", async () => {
     const hashes = [await sha256Hex("admin")];
     expect(await holdsKey(new Headers({ authorization: "Bearer admin" }), hashes)).toBe(true);

@@ -83,6 +83,11 @@ export async function forward(
       await settle(429);
       continue;
     }
+    if (learned.cloudflareBan) {
+      // Not Discord's answer but its front's: a caller's library would take it for a rate limit or worse.
+      ctx.waitUntil(settle(503));
+      return refused({ kind: "banned", retryAfterMs: learned.cloudflareBan.retryAfterMs });
+    }
     ctx.waitUntil(settle(result.response.status));
     if (cache) return cache.store(result.response, ctx);
     return result.response;

@@ -6,7 +6,8 @@ import { hashesEqual, randomSecret, sha256Hex } from "../../settings/secrets.ts"
  * Who may use the proxy. Callers hold proxy keys, never the bot's token: @discordjs/rest sends its
  * "token" as `Authorization: Bot <key>`, so setting a key as the token is all a caller changes. A
  * caller that needs Discord to see a user's OAuth token sends it as `Authorization: Bearer …` and
- * the key in X-Porchlight-Key. Keys are configured as SHA-256 digests and compared in constant
+ * the key in X-Porchlight-Key, which is also how requests @discordjs/rest sends without
+ * Authorization (`auth: false`: interaction callbacks and webhooks) carry a key. Keys are configured as SHA-256 digests and compared in constant
  * time, so neither the settings nor a timing difference give one away.
  */
 
@@ -30,9 +31,11 @@ export async function callerOf(headers: Headers, bots: ProxyBot[]): Promise<Call
   let userToken: string | null = null;
   if (explicitKey) {
     key = explicitKey;
+    // Beside a key header, Authorization is a user's OAuth token, or the same key as @discordjs/rest
+    // sends it when given both (its `headers` option reaches `auth: false` interaction replies too).
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (bearer) userToken = bearer[1]!;
-    else if (authorization !== "") return null;
+    else if (authorization !== "" && authorization.replace(/^Bot\s+/i, "") !== explicitKey) return null;
   } else {
     key = /^Bot\s+(\S+)$/i.exec(authorization)?.[1] ?? null;
   }
