@@ -1,6 +1,6 @@
 import type { RateLimitedRoute } from "../../schemas/proxy.ts";
 import type { LearnedAnswer, LimitScope } from "./answers.ts";
-import { carriesOwnToken } from "./routes.ts";
+import { bucketRouteKey, carriesOwnToken } from "./routes.ts";
 
 /**
  * One bot's view of Discord's rate limits: the global limit, every bucket learned from
@@ -110,7 +110,7 @@ export class RateLimiter {
     if (!held) return;
     this.#release(permit, held, now);
     if (!answer) return;
-    const routeKey = `${route.method} ${route.bucketRoute}`;
+    const routeKey = bucketRouteKey(route);
     if (answer.bucket) this.#learnBucket(routeKey, route, answer.bucket, now);
     else if (answer.status < 400 && held.bucketKey?.startsWith("?")) this.#remember(routeKey, NO_BUCKET);
     if (answer.limited) this.#obey(route, answer.limited, now);
@@ -141,10 +141,10 @@ export class RateLimiter {
 
   /** The state's key: `${bucketId}:${major}`, or `?${route}:${major}` while the route's bucket is unknown. */
   #bucketKey(route: RateLimitedRoute): BucketKey | null {
-    const id = this.#routes.get(`${route.method} ${route.bucketRoute}`);
+    const id = this.#routes.get(bucketRouteKey(route));
     if (id === NO_BUCKET) return null;
     return id === undefined
-      ? { key: `?${route.method} ${route.bucketRoute}:${route.major}`, id: null }
+      ? { key: `?${bucketRouteKey(route)}:${route.major}`, id: null }
       : { key: `${id}:${route.major}`, id };
   }
 

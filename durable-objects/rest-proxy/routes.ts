@@ -66,6 +66,17 @@ export function carriesOwnToken(kind: RouteKind): boolean {
   return kind !== "bot";
 }
 
+/**
+ * The key the limiter learns a route's bucket under. Discord.js keys it by method and route, but
+ * every reaction route shares one bucket whatever the method (discord-api-docs #981): keyed apart,
+ * a PUT and a DELETE sent together before either was learned would both go, and one would be a 429.
+ */
+export function bucketRouteKey(route: Pick<RateLimitedRoute, "method" | "bucketRoute">): string {
+  return route.bucketRoute.includes("/reactions/")
+    ? `* ${route.bucketRoute}`
+    : `${route.method} ${route.bucketRoute}`;
+}
+
 /** "GET /users/:id": how metrics and cache settings name a route. */
 export function routeTemplate(route: Pick<RateLimitedRoute, "method" | "bucketRoute">): string {
   return `${route.method} ${route.bucketRoute}`;

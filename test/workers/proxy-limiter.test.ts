@@ -107,6 +107,12 @@ describe("buckets", () => {
     expect(limiter.admit(reaction("DELETE"), 253, LEASE).go).toBe(true);
   });
 
+  it("learns the reaction routes as one, so a PUT and a DELETE sent before either was answered do not both go", () => {
+    const limiter = new RateLimiter({ globalPerSecond: 50 });
+    take(limiter, reaction("PUT"), 0);
+    expect(limiter.admit(reaction("DELETE"), 0, LEASE)).toEqual({ go: false, scope: "user", until: null });
+  });
+
   it("treats the hash as a hint: a route that sees another limit under it gets its own window", () => {
     const limiter = new RateLimiter({ globalPerSecond: 50 });
     const other = { ...messages(), method: "PATCH", bucketRoute: "/channels/:id" };
