@@ -171,8 +171,8 @@ export function renderPrometheus(bots: Array<{ bot: string; metrics: BotMetrics 
 }
 
 function labels(values: Record<string, string>): string {
-  const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+  const escaped = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
   return `{${Object.entries(values)
-    .map(([k, v]) => `${k}="${escape(v)}"`)
+    .map(([k, v]) => `${k}="${escaped(v)}"`)
     .join(",")}}`;
 }
