@@ -168,7 +168,9 @@ describe("proxy keys", () => {
   });
 
   it("takes the key in X-Porchlight-Key with or without the same key as Authorization: Bot", async () => {
-    expect((await callerOf(new Headers({ "x-porchlight-key": "key-two" }), await bots()))?.bot.name).toBe("second");
+    expect((await callerOf(new Headers({ "x-porchlight-key": "key-two" }), await bots()))?.bot.name).toBe(
+      "second",
+    );
     const both = new Headers({ "x-porchlight-key": "key-two", authorization: "Bot key-two" });
     expect((await callerOf(both, await bots()))?.bot.name).toBe("second");
     const mismatched = new Headers({ "x-porchlight-key": "key-two", authorization: "Bot key-one" });
