@@ -54,6 +54,7 @@ export default defineConfig({
                 PROXY_KEYS: sha256(TEST_PROXY_KEY),
                 PROXY_ADMIN_KEYS: sha256(TEST_ADMIN_KEY),
                 PROXY_CACHE_TTLS: JSON.stringify({ "GET /users/:id": 60 }),
+                PROXY_GATEWAY_USERS: "true",
               },
             },
           }),

@@ -66,6 +66,8 @@ export interface Env {
   PROXY_INVALID_BUDGET?: string;
   /** Comma-separated SHA-256 hex digests of the keys that may read /proxy/metrics and unlock bots. */
   PROXY_ADMIN_KEYS?: string;
+  /** "true": GET /users/:id of a monitored user is answered from their presence object (gateway data). */
+  PROXY_GATEWAY_USERS?: string;
   /** Discord's REST base without the version (https://discord.com/api); the emulator's locally. */
   DISCORD_API_BASE?: string;
 }

@@ -104,6 +104,14 @@ export function invalidRequestBudget(env: Env): number {
   return budget;
 }
 
+/** Whether GET /users/:id of monitored users is answered from the gateway's data (off by default). */
+export function gatewayUsersOn(env: Env): boolean {
+  const value = env.PROXY_GATEWAY_USERS ?? "";
+  if (value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new RangeError("PROXY_GATEWAY_USERS must be true or false");
+}
+
 export function adminKeyHashes(env: Env): string[] {
   return hashList("PROXY_ADMIN_KEYS", env.PROXY_ADMIN_KEYS);
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { APIUser } from "discord-api-types/v10";
 import type { UserDelta } from "../../schemas/ingest.ts";
 import type { LanternUser } from "../../schemas/lantern.ts";
 import type { LanyardPresence } from "../../schemas/lanyard.ts";
@@ -6,6 +7,7 @@ import type { KeyValues, UserState } from "../../schemas/user-state.ts";
 import type { Env } from "../../settings/env.ts";
 import { shapingOptions } from "../../settings/env.ts";
 import { directoryOf } from "../monitored-users.ts";
+import { discordUser } from "../payloads/discord-user.ts";
 import { lanternUser } from "../payloads/lantern.ts";
 import { lanyardPresence } from "../payloads/lanyard.ts";
 import { JsonDocument } from "../sql.ts";
@@ -289,6 +291,12 @@ export class UserPresence extends DurableObject<Env> {
     if (!state?.monitored || !state.profile) return null;
     this.#snapshot ??= this.#build(state);
     return this.#snapshot;
+  }
+
+  /** The user as Discord's REST API shapes them, for the proxy; null unless monitored with a profile. */
+  discordUser(): APIUser | null {
+    const state = this.#state;
+    return state?.monitored && state.profile ? discordUser(state.profile) : null;
   }
 
   #build(state: UserState): PresenceSnapshot {

@@ -6,6 +6,7 @@ import type { Env } from "../../settings/env.ts";
 import { discordApiBase, type ProxyBot } from "../../settings/proxy.ts";
 import { proxyError, refused } from "./answers.ts";
 import { proxyCacheFor } from "./cache.ts";
+import { gatewayUser } from "./gateway-users.ts";
 import { countFor } from "./isolate-counts.ts";
 import type { Caller } from "./keys.ts";
 import { type ProxyCall, upstreamUrl } from "./request.ts";
@@ -33,6 +34,11 @@ export async function forward(
   if (!url) return proxyError("invalid_path", "The path does not stay under Discord's /api/v10.");
   const route = await rateLimitedRoute(call.method, call.route, caller.userToken !== null);
   const deadline = Date.now() + call.timeoutMs;
+  const fromGateway = await gatewayUser(env, route, call.route);
+  if (fromGateway) {
+    countFor(caller.bot.name, "cacheHit");
+    return fromGateway;
+  }
   const cache = proxyCacheFor(env, caller.bot.name, route, url);
   if (cache) {
     const hit = await cache.match();
