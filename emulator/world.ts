@@ -4,6 +4,7 @@ import {
   type APIChannel,
   type APIGuildMember,
   type APIMessage,
+  type APIPartialEmoji,
   type APIRole,
   type APIUser,
   ApplicationFlags,
@@ -17,6 +18,8 @@ import {
   type UserFlags,
 } from "discord-api-types/v10";
 import type { ApplicationCredentials } from "./credentials.ts";
+import { InteractionStore } from "./interaction-store.ts";
+import { MessageReactions } from "./reactions.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 
 /**
@@ -46,6 +49,8 @@ export interface EmulatedApplication extends ApplicationCredentials {
   flags: number;
   /** Where Discord would POST interactions; null until configured. */
   interactionsEndpointUrl: string | null;
+  /** False once the token has been "reset": every REST request carrying it then answers 401. */
+  botTokenValid: boolean;
   globalCommands: APIApplicationCommand[];
   guildCommands: Map<string, APIApplicationCommand[]>;
 }
@@ -123,8 +128,12 @@ export class World extends EventEmitter<WorldEvents> {
   readonly guilds = new Map<string, EmulatedGuild>();
   readonly channels = new Map<string, EmulatedChannel>();
   readonly application: EmulatedApplication;
+  /** Interactions delivered to the application, for the callback and webhook routes. */
+  readonly interactions = new InteractionStore();
   /** DM channel id by recipient user id. */
   readonly #dmChannels = new Map<string, string>();
+  /** Reactions by message id; a message without any has no entry. */
+  readonly #reactions = new Map<string, MessageReactions>();
 
   constructor(app: { id: string; name: string; botUsername: string; credentials: ApplicationCredentials }) {
     super();
@@ -147,6 +156,7 @@ export class World extends EventEmitter<WorldEvents> {
       // Both privileged intents are switched on in the emulated developer portal by default.
       flags: ApplicationFlags.GatewayPresence | ApplicationFlags.GatewayGuildMembers,
       interactionsEndpointUrl: null,
+      botTokenValid: true,
       globalCommands: [],
       guildCommands: new Map(),
     };
@@ -362,8 +372,49 @@ export class World extends EventEmitter<WorldEvents> {
     const stored = this.requireChannel(channelId);
     const message = messagePayload(this.ids.next(), channelId, author, content, extra);
     stored.messages.push(message);
-    if (stored.messages.length > MESSAGES_KEPT_PER_CHANNEL) stored.messages.shift();
+    if (stored.messages.length > MESSAGES_KEPT_PER_CHANNEL) {
+      const dropped = stored.messages.shift();
+      if (dropped) this.#reactions.delete(dropped.id);
+    }
     return message;
+  }
+
+  requireMessage(channelId: string, messageId: string): APIMessage {
+    const message = this.requireChannel(channelId).messages.find((m) => m.id === messageId);
+    if (!message) throw new WorldError(404, DiscordErrorCodes.UnknownMessage, "Unknown Message");
+    return message;
+  }
+
+  deleteMessage(channelId: string, messageId: string): void {
+    const stored = this.requireChannel(channelId);
+    const index = stored.messages.findIndex((m) => m.id === messageId);
+    if (index < 0) throw new WorldError(404, DiscordErrorCodes.UnknownMessage, "Unknown Message");
+    stored.messages.splice(index, 1);
+    this.#reactions.delete(messageId);
+  }
+
+  /** The message's reactions, to read; changes go through react(). */
+  reactionsOf(channelId: string, messageId: string): MessageReactions {
+    this.requireMessage(channelId, messageId);
+    return this.#reactions.get(messageId) ?? new MessageReactions();
+  }
+
+  /**
+   * Changes one user's reaction and keeps the message's `reactions` summary in step, as the bot
+   * sees it (`me`). Returns whether anything changed.
+   */
+  react(channelId: string, messageId: string, emoji: APIPartialEmoji, userId: string, on: boolean): boolean {
+    const message = this.requireMessage(channelId, messageId);
+    const reactions = this.#reactions.get(messageId) ?? new MessageReactions();
+    const changed = on ? reactions.add(emoji, userId) : reactions.remove(emoji, userId);
+    if (reactions.size === 0) {
+      this.#reactions.delete(messageId);
+      delete message.reactions;
+    } else {
+      this.#reactions.set(messageId, reactions);
+      message.reactions = reactions.summary(this.application.bot.id);
+    }
+    return changed;
   }
 
   // ---- internals ----
