@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import type { Env } from "../settings/env.ts";
+import { documentProxy } from "./proxy/openapi.ts";
 import { registerProxy } from "./proxy/routes.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerIngest } from "./routes/ingest.ts";
@@ -36,6 +37,7 @@ export function createApp() {
   registerLanyardKv(app);
   registerIngest(app);
   registerInteractions(app);
+  documentProxy(app);
   registerDocs(app);
 
   // Every miss and every failure is JSON, so API clients never have to parse an HTML error page.

@@ -203,3 +203,22 @@ describe("operators", () => {
     expect((await admin("/proxy/bots/nobody/unlock", { method: "POST" })).status).toBe(404);
   });
 });
+
+describe("docs", () => {
+  it("lists the proxy's routes, its headers and every error code in /openapi.json", async () => {
+    const spec = (await (await exports.default.fetch(`${BASE}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { description?: string; parameters?: Array<{ name: string }> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(["/proxy/api/v10/{route}", "/proxy/metrics", "/proxy/bots/{bot}/unlock"]),
+    );
+    const post = spec.paths["/proxy/api/v10/{route}"]!.post!;
+    expect(post.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["x-porchlight-on-limit", "x-porchlight-timeout", "x-porchlight-key"]),
+    );
+    for (const code of ["invalid_path", "proxy_timeout", "upstream_timeout", "locked", "banned"])
+      expect(post.description).toContain(`\`${code}\``);
+    expect(spec.components.schemas).toHaveProperty("ProxyError");
+  });
+});
