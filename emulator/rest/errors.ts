@@ -58,6 +58,33 @@ export const RestErrors = {
     new DiscordHttpError(400, RESTJSONErrorCodes.CannotSendAnEmptyMessage, "Cannot send an empty message"),
   unknownApplication: () =>
     new DiscordHttpError(404, RESTJSONErrorCodes.UnknownApplication, "Unknown Application"),
+  unknownMessage: () => new DiscordHttpError(404, RESTJSONErrorCodes.UnknownMessage, "Unknown Message"),
+  unknownEmoji: () => new DiscordHttpError(400, RESTJSONErrorCodes.UnknownEmoji, "Unknown Emoji"),
+  unknownWebhook: () => new DiscordHttpError(404, RESTJSONErrorCodes.UnknownWebhook, "Unknown Webhook"),
+  unknownInteraction: () =>
+    new DiscordHttpError(404, RESTJSONErrorCodes.UnknownInteraction, "Unknown interaction"),
+  alreadyAcknowledged: () =>
+    new DiscordHttpError(
+      400,
+      RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged,
+      "Interaction has already been acknowledged.",
+    ),
+  missingPermissions: () =>
+    new DiscordHttpError(403, RESTJSONErrorCodes.MissingPermissions, "Missing Permissions"),
+  notAuthor: () =>
+    new DiscordHttpError(
+      403,
+      RESTJSONErrorCodes.CannotEditMessageAuthoredByAnotherUser,
+      "Cannot edit a message authored by another user",
+    ),
+  tooManyReactions: () =>
+    new DiscordHttpError(
+      400,
+      RESTJSONErrorCodes.MaximumNumberOfReactionsReached,
+      "Maximum number of reactions reached (20)",
+    ),
+  entityTooLarge: () =>
+    new DiscordHttpError(413, RESTJSONErrorCodes.RequestEntityTooLarge, "Request entity too large"),
   tooManyCommands: (limit: number) =>
     new DiscordHttpError(
       400,

@@ -1,4 +1,4 @@
-import { type APIEmbed, type APIMessage, MessageFlags } from "discord-api-types/v10";
+import { type APIAttachment, type APIEmbed, type APIMessage, MessageFlags } from "discord-api-types/v10";
 import { RestErrors } from "./errors.ts";
 import {
   arrayField,
@@ -45,15 +45,96 @@ export interface MessageCreate {
   flags: number;
 }
 
-export function parseMessageCreate(body: unknown): MessageCreate {
-  const fields = bodyObject(body);
-  const errors = new FormErrors();
-  const content = stringField(errors, ["content"], fields.content, { max: MESSAGE_LIMITS.content }) ?? "";
-  const flags = integerField(errors, ["flags"], fields.flags) ?? 0;
+export interface ParseOptions {
+  /** Files sent with the message (multipart): a message with only attachments is not empty. */
+  attachments?: number;
+}
 
-  const embedList = arrayField(errors, ["embeds"], fields.embeds, { max: MESSAGE_LIMITS.embeds }) ?? [];
+export function parseMessageCreate(body: unknown, options: ParseOptions = {}): MessageCreate {
+  const fields = checkMessageFields(bodyObject(body));
+  const message: MessageCreate = {
+    content: fields.content ?? "",
+    embeds: fields.embeds ?? [],
+    components: fields.components ?? [],
+    flags: fields.flags ?? 0,
+  };
+  if (isEmpty(message, options.attachments ?? 0)) throw RestErrors.emptyMessage();
+  return message;
+}
+
+/**
+ * An edit (PATCH of a channel or webhook message): only the fields given change, with the limits
+ * of a new message; null clears content, embeds or components.
+ */
+export function parseMessageEdit(body: unknown): Partial<MessageCreate> {
+  const given = bodyObject(body);
+  const fields = checkMessageFields(given);
+  const edit: Partial<MessageCreate> = {};
+  if ("content" in given) edit.content = fields.content ?? "";
+  if ("embeds" in given) edit.embeds = fields.embeds ?? [];
+  if ("components" in given) edit.components = fields.components ?? [];
+  if (fields.flags !== undefined) edit.flags = fields.flags;
+  return edit;
+}
+
+/** Whether a message, as it would be after a create or an edit, has nothing in it (50006). */
+export function isEmpty(
+  message: Pick<MessageCreate, "content" | "embeds"> & { components?: unknown[] },
+  attachments: number,
+): boolean {
+  return (
+    message.content === "" &&
+    message.embeds.length === 0 &&
+    (message.components?.length ?? 0) === 0 &&
+    attachments === 0
+  );
+}
+
+/**
+ * Applies a checked edit to a stored message, in place, and stamps edited_timestamp. New files
+ * join the attachments kept: all of the old ones, or those the JSON's `attachments` lists by id.
+ * Only SUPPRESS_EMBEDS may change among the flags, and an edit ends a deferred response's
+ * LOADING state. An edit that would leave the message with nothing in it is 50006.
+ */
+export function applyMessageEdit(
+  message: APIMessage,
+  edit: Partial<MessageCreate>,
+  added: APIAttachment[],
+  keep: unknown,
+): APIMessage {
+  const { flags, ...fields } = edit;
+  const kept = Array.isArray(keep)
+    ? message.attachments.filter((a) => keep.some((k) => isObjectWithId(k) && String(k.id) === a.id))
+    : message.attachments;
+  const next = { ...message, ...fields, attachments: [...kept, ...added] };
+  const touched = Object.keys(fields).length > 0 || Array.isArray(keep) || added.length > 0;
+  if (touched && isEmpty({ ...next, components: next.components ?? [] }, next.attachments.length)) {
+    throw RestErrors.emptyMessage();
+  }
+  const current = (message.flags ?? 0) & ~MessageFlags.Loading;
+  Object.assign(message, next, {
+    edited_timestamp: new Date().toISOString(),
+    flags:
+      flags === undefined
+        ? current
+        : (current & ~MessageFlags.SuppressEmbeds) | (flags & MessageFlags.SuppressEmbeds),
+  });
+  return message;
+}
+
+function isObjectWithId(value: unknown): value is { id: unknown } {
+  return typeof value === "object" && value !== null && "id" in value;
+}
+
+/** Checks every field a message body may carry; 50035 with all of the failures at once. */
+function checkMessageFields(fields: Record<string, unknown>): Partial<MessageCreate> {
+  const errors = new FormErrors();
+  const content = stringField(errors, ["content"], fields.content, { max: MESSAGE_LIMITS.content });
+  const flags = integerField(errors, ["flags"], fields.flags);
+
+  const embedList = arrayField(errors, ["embeds"], fields.embeds, { max: MESSAGE_LIMITS.embeds });
   let embedCharacters = 0;
-  for (const [index, value] of embedList.entries()) {
+  for (const [index, value] of (embedList ?? []).entries()) {
     embedCharacters += checkEmbed(errors, ["embeds", index], value);
   }
   if (embedCharacters > EMBED_LIMITS.total) {
@@ -65,20 +146,19 @@ export function parseMessageCreate(body: unknown): MessageCreate {
   }
 
   const maxComponents =
-    flags & MessageFlags.IsComponentsV2 ? MESSAGE_LIMITS.componentsV2 : MESSAGE_LIMITS.components;
-  const components = arrayField(errors, ["components"], fields.components, { max: maxComponents }) ?? [];
-  for (const [index, value] of components.entries()) {
+    (flags ?? 0) & MessageFlags.IsComponentsV2 ? MESSAGE_LIMITS.componentsV2 : MESSAGE_LIMITS.components;
+  const components = arrayField(errors, ["components"], fields.components, { max: maxComponents });
+  for (const [index, value] of (components ?? []).entries()) {
     objectField(errors, ["components", index], value, { required: true });
   }
 
   errors.throwIfAny();
-  if (content === "" && embedList.length === 0 && components.length === 0) throw RestErrors.emptyMessage();
-  return {
-    content,
-    embeds: embedList as APIEmbed[],
-    components: components as MessageCreate["components"],
-    flags,
-  };
+  const checked: Partial<MessageCreate> = {};
+  if (content !== undefined) checked.content = content;
+  if (flags !== undefined) checked.flags = flags;
+  if (embedList !== undefined) checked.embeds = embedList as APIEmbed[];
+  if (components !== undefined) checked.components = components as MessageCreate["components"];
+  return checked;
 }
 
 /** Checks one embed and returns how many characters it adds toward the 6000 total. */
