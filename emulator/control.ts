@@ -64,7 +64,19 @@ export const ControlSchemas = {
       .nullable()
       .optional(),
     flags: z.int().min(0).optional(),
+    bot_token_valid: z.boolean().optional(),
   }),
+  config: z.strictObject({
+    rest_global_per_second: z.int().min(1).max(1_000_000).optional(),
+  }),
+  sharedFault: z.strictObject({
+    /** "<METHOD> <route template>", checked against the registered routes by the handler. */
+    route: z.string().min(1),
+    major: z.string().min(1).max(200).optional(),
+    seconds: z.number().positive().max(86_400),
+  }),
+  forbiddenFault: z.strictObject({ channel_id: snowflake }),
+  cloudflareBan: z.strictObject({ seconds: z.number().positive().max(86_400) }),
   simulatorStart: z.strictObject({
     users: z.int(),
     rate: z.number(),
@@ -119,7 +131,7 @@ const guildMember = validator("param", (value, c) => {
   return parsed.success ? parsed.data : badRequest(c, "path", parsed.error);
 });
 
-export function controlRoutes({ world, urls, gateway, rest, simulator }: ControlDeps): Hono {
+export function controlRoutes({ world, config, urls, gateway, rest, simulator }: ControlDeps): Hono {
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -140,6 +152,7 @@ export function controlRoutes({ world, urls, gateway, rest, simulator }: Control
       application_id: world.application.id,
       public_key: world.application.publicKey,
       interactions_endpoint_url: world.application.interactionsEndpointUrl,
+      bot_token_valid: world.application.botTokenValid,
       gateway_url: urls.gateway,
       api_url: urls.api,
       cdn_url: urls.cdn,
@@ -168,11 +181,51 @@ export function controlRoutes({ world, urls, gateway, rest, simulator }: Control
     if (body.interactions_endpoint_url !== undefined)
       world.application.interactionsEndpointUrl = body.interactions_endpoint_url;
     if (body.flags !== undefined) world.application.flags = body.flags;
+    if (body.bot_token_valid !== undefined) world.application.botTokenValid = body.bot_token_valid;
     return c.json({
       id: world.application.id,
       flags: world.application.flags,
       interactions_endpoint_url: world.application.interactionsEndpointUrl,
+      bot_token_valid: world.application.botTokenValid,
     });
+  });
+
+  // Live knobs, read on every request, so a benchmark can change them between runs.
+  app.patch("/config", json(ControlSchemas.config), (c) => {
+    const body = c.req.valid("json");
+    if (body.rest_global_per_second !== undefined) config.restGlobalPerSecond = body.rest_global_per_second;
+    return c.json({ rest_global_per_second: config.restGlobalPerSecond });
+  });
+
+  app.post("/rest/reset", (c) => {
+    rest.reset();
+    return c.body(null, 204);
+  });
+
+  app.get("/rest/faults", (c) => c.json(rest.faults.list()));
+  app.delete("/rest/faults", (c) => {
+    rest.faults.clear();
+    return c.body(null, 204);
+  });
+  app.post("/rest/faults/shared", json(ControlSchemas.sharedFault), (c) => {
+    const { route, major, seconds } = c.req.valid("json");
+    const known = rest.routes().map((r) => r.key);
+    if (!known.includes(route)) {
+      return c.json(
+        { error: `body.route: ${JSON.stringify(route)} is not a registered route`, routes: known },
+        400,
+      );
+    }
+    rest.faults.addShared(route, major, seconds);
+    return c.json(rest.faults.list(), 201);
+  });
+  app.post("/rest/faults/forbidden", json(ControlSchemas.forbiddenFault), (c) => {
+    rest.faults.forbid(c.req.valid("json").channel_id);
+    return c.json(rest.faults.list(), 201);
+  });
+  app.post("/rest/faults/cloudflare-ban", json(ControlSchemas.cloudflareBan), (c) => {
+    rest.faults.banCloudflare(c.req.valid("json").seconds);
+    return c.json(rest.faults.list(), 201);
   });
 
   app.post("/guilds", json(ControlSchemas.guild), (c) => {

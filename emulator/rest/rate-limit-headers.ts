@@ -54,6 +54,26 @@ export function routeLimited(decision: WindowDecision, hash: string): RateLimite
   };
 }
 
+/**
+ * A shared-scope 429: the resource, not the client, is over its limit. The bucket's headers are
+ * sent as they stand (Remaining may be above 0); Retry-After and retry_after say how long the
+ * resource stays limited, which can be far longer than Reset-After.
+ */
+export function sharedLimited(
+  decision: WindowDecision,
+  hash: string,
+  remainingMs: number,
+): RateLimitedResponse {
+  return {
+    headers: {
+      ...bucketHeaders(decision, hash),
+      "Retry-After": String(Math.ceil(remainingMs / 1000)),
+      "X-RateLimit-Scope": "shared",
+    },
+    body: { message: "The resource is being rate limited.", retry_after: remainingMs / 1000, global: false },
+  };
+}
+
 /** A global 429: no bucket headers, only Global and Scope global. */
 export function globalLimited(decision: WindowDecision): RateLimitedResponse {
   return {

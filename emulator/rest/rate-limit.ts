@@ -59,6 +59,23 @@ export class FixedWindowLimiter {
     };
   }
 
+  /**
+   * What `key`'s window looks like now, without counting a request: a window not yet open (or
+   * expired) shows its full limit and the reset it would have if it opened now.
+   */
+  peek(key: string, rule: WindowRule): WindowDecision {
+    const now = this.#now();
+    const window = this.#windows.get(key);
+    const open = window && now < window.resetAt ? window : { count: 0, resetAt: now + rule.windowMs };
+    return {
+      allowed: open.count < rule.limit,
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - open.count),
+      resetAt: open.resetAt,
+      resetAfterMs: open.resetAt - now,
+    };
+  }
+
   /** How many windows are held (open or expired but not yet swept). */
   get size(): number {
     return this.#windows.size;

@@ -16,13 +16,52 @@ export interface RestDeps {
   now?: () => number;
 }
 
-export type RouteMethod = "GET" | "POST" | "PUT";
+export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
- * Registers a bot route: token check (401), then the route's bucket (429), then snowflake path
- * parameters (50035), then the handler.
+ * Registers a bot route: token check (401), then any shared-scope fault (429), then the route's
+ * bucket (429), then any forbidden fault (403), then snowflake path parameters (50035), then the
+ * handler.
  */
 export type DefineRoute = (method: RouteMethod, path: string, bucket: RouteBucket, handler: Handler) => void;
+
+/**
+ * Who may call a route: bot routes need the bot token; webhook routes (interaction callbacks and
+ * follow-ups) carry their token in the path and need none.
+ */
+export type RouteKind = "bot" | "webhook";
+
+export interface RegisteredRoute {
+  method: RouteMethod;
+  /** As registered, e.g. "/channels/:channel_id/messages". */
+  template: string;
+  /** "<METHOD> <template>": how faults and counters name the route. */
+  key: string;
+  kind: RouteKind;
+  bucket: RouteBucket;
+}
+
+/** The key for the counters of webhook routes, apart from the bot's and from "unauthenticated". */
+export const WEBHOOKS = "webhooks";
+
+/** What the pipeline learns about a request once, before anything answers it. */
+export interface RequestInfo {
+  /** The registered route it matched, if any (a 405 or 404 matches none). */
+  route: RegisteredRoute | undefined;
+  /** The kind of route its path belongs to, whatever the method. */
+  kind: RouteKind | undefined;
+  /** Whose rate-limit windows it uses: the bot's user id, or "unauthenticated". */
+  tokenKey: string;
+  /** Whose counters it goes to: tokenKey, or "webhooks" on webhook routes. */
+  countAs: string;
+  /** Answered by the Cloudflare ban. */
+  cloudflareBanned: boolean;
+}
+
+/** The Hono environment of the REST app: every request carries its RequestInfo. */
+export interface RestEnv {
+  Variables: { request: RequestInfo };
+}
 
 /** The body as JSON: undefined when empty, 50109 when it does not parse. */
 export async function readJson(c: Context): Promise<unknown> {
@@ -41,6 +80,9 @@ export async function readJson(c: Context): Promise<unknown> {
  * literal "/users/@me" route would not match.
  */
 export const CURRENT_USER = "@me";
+
+/** The message id webhook routes accept for an interaction's original response. */
+export const ORIGINAL_MESSAGE = "@original";
 
 /** The `user_id` path parameter, with "@me" read as the bot's id. */
 export function userIdParam(world: World, c: Context): string {

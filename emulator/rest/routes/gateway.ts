@@ -1,11 +1,11 @@
 import type { Hono } from "hono";
 import { BUCKETS } from "../buckets.ts";
-import type { DefineRoute, RestDeps } from "../routing.ts";
+import type { DefineRoute, RestDeps, RestEnv } from "../routing.ts";
 
 /** A full day's identify budget: what session_start_limit says before the gateway reports its own. */
 const DAY_MS = 86_400_000;
 
-export function gatewayRoutes(app: Hono, route: DefineRoute, deps: RestDeps): void {
+export function gatewayRoutes(app: Hono<RestEnv>, route: DefineRoute, deps: RestDeps): void {
   const { config, urls } = deps;
   const sessionStartLimit =
     deps.sessionStartLimit ??

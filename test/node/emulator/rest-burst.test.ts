@@ -97,7 +97,19 @@ describe("a 500-request burst from @discordjs/rest", () => {
         requests: responses.length,
         rate_limited: { user: user.length, global: global.length, shared: 0 },
         invalid: limited.length,
+        cloudflare_banned: 0,
+        by_route: expect.any(Object),
       },
     });
+    // Every response is counted against one of the four routes, 429s included.
+    const byRoute = Object.entries(emulator.rest.counters()[world.application.bot.id]!.by_route);
+    expect(byRoute.map(([route]) => route).sort()).toEqual([
+      "GET /guilds/:guild_id/channels",
+      "GET /guilds/:guild_id/members/:user_id",
+      "GET /users/:user_id",
+      "POST /channels/:channel_id/messages",
+    ]);
+    expect(byRoute.reduce((sum, [, r]) => sum + r.requests, 0)).toBe(responses.length);
+    expect(byRoute.reduce((sum, [, r]) => sum + r.rate_limited, 0)).toBe(limited.length);
   });
 });

@@ -143,6 +143,9 @@ describe("global limit", () => {
       requests: replies.length,
       rate_limited: { user: 0, global: 1, shared: 0 },
       invalid: 1,
+      cloudflare_banned: 0,
+      // The global 429 is counted against the route it was meant for.
+      by_route: { "GET /users/:user_id": { requests: replies.length, rate_limited: 1 } },
     });
   });
 
@@ -158,6 +161,9 @@ describe("global limit", () => {
         requests: replies.length,
         rate_limited: { user: 0, global: 1, shared: 0 },
         invalid: 1,
+        cloudflare_banned: 0,
+        // GET /gateway is no bucketed route: it has no entry.
+        by_route: {},
       },
     });
     // The bot's own global window is untouched by the unauthenticated requests.

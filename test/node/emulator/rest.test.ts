@@ -79,6 +79,8 @@ describe("authentication", () => {
       requests: 1,
       rate_limited: { user: 0, global: 0, shared: 0 },
       invalid: 1,
+      cloudflare_banned: 0,
+      by_route: { "GET /users/:user_id": { requests: 1, rate_limited: 0 } },
     });
   });
 });
