@@ -22,6 +22,7 @@ import { channelRoutes } from "./routes/channels.ts";
 import { commandRoutes } from "./routes/commands.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
 import { guildRoutes } from "./routes/guilds.ts";
+import { reactionRoutes } from "./routes/reactions.ts";
 import { userRoutes } from "./routes/users.ts";
 import {
   CURRENT_USER,
@@ -138,6 +139,7 @@ export function createRest(deps: RestDeps): Rest {
   gatewayRoutes(app, route, deps);
   userRoutes(route, deps);
   channelRoutes(route, deps);
+  reactionRoutes(route, deps);
   guildRoutes(route, deps);
   applicationRoutes(route, deps);
   commandRoutes(route, deps);

@@ -1,15 +1,43 @@
 import { BUCKETS } from "../buckets.ts";
-import { parseMessageCreate } from "../messages.ts";
-import { type DefineRoute, type RestDeps, readJson } from "../routing.ts";
+import { RestErrors } from "../errors.ts";
+import { isObject } from "../form.ts";
+import { attachmentsFor, readMessageBody } from "../message-body.ts";
+import { applyMessageEdit, parseMessageCreate, parseMessageEdit } from "../messages.ts";
+import type { DefineRoute, RestDeps } from "../routing.ts";
 
-export function channelRoutes(route: DefineRoute, { world }: RestDeps): void {
+export function channelRoutes(route: DefineRoute, { world, urls }: RestDeps): void {
+  const message = "/channels/:channel_id/messages/:message_id";
+
+  // JSON, or multipart/form-data with payload_json and files[n], as @discordjs/rest sends files.
   route("POST", "/channels/:channel_id/messages", BUCKETS.createMessage, async (c) => {
     const channelId = c.req.param("channel_id")!;
     // The channel is looked up first, so a bad body sent to a missing channel answers 10003.
     world.requireChannel(channelId);
-    const { content, ...extra } = parseMessageCreate(await readJson(c));
-    return c.json(
-      world.createMessage(channelId, world.requireUser(world.application.bot.id), content, extra),
-    );
+    const body = await readMessageBody(c);
+    const { content, ...extra } = parseMessageCreate(body.json, { attachments: body.files.length });
+    const attachments = attachmentsFor(body, channelId, world.ids, urls.cdn);
+    const author = world.requireUser(world.application.bot.id);
+    return c.json(world.createMessage(channelId, author, content, { ...extra, attachments }));
+  });
+
+  route("GET", message, BUCKETS.getMessage, (c) =>
+    c.json(world.requireMessage(c.req.param("channel_id")!, c.req.param("message_id")!)),
+  );
+
+  route("PATCH", message, BUCKETS.editMessage, async (c) => {
+    const channelId = c.req.param("channel_id")!;
+    const stored = world.requireMessage(channelId, c.req.param("message_id")!);
+    // Discord lets a bot edit only its own messages (flags aside, which the emulator does not split out).
+    if (stored.author.id !== world.application.bot.id) throw RestErrors.notAuthor();
+    const body = await readMessageBody(c);
+    const edit = parseMessageEdit(body.json);
+    const added = attachmentsFor(body, channelId, world.ids, urls.cdn);
+    const keep = isObject(body.json) ? body.json.attachments : undefined;
+    return c.json(applyMessageEdit(stored, edit, added, keep));
+  });
+
+  route("DELETE", message, BUCKETS.deleteMessage, (c) => {
+    world.deleteMessage(c.req.param("channel_id")!, c.req.param("message_id")!);
+    return c.body(null, 204);
   });
 }
