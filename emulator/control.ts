@@ -91,6 +91,7 @@ export const ControlSchemas = {
     type: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
     data: z.record(z.string(), z.unknown()).optional(),
     message: z.record(z.string(), z.unknown()).optional(),
+    acknowledge_on_answer: z.boolean().optional(),
   }),
   closeCode: z.coerce
     .number()
@@ -322,7 +323,8 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
   });
 
   app.post("/interactions", json(ControlSchemas.interaction), async (c) => {
-    const result = await deliverInteraction(world, c.req.valid("json"));
+    const { acknowledge_on_answer, ...request } = c.req.valid("json");
+    const result = await deliverInteraction(world, request, { acknowledgeOnAnswer: acknowledge_on_answer });
     return c.json(result);
   });
 

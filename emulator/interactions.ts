@@ -6,6 +6,8 @@ import {
   type InteractionPayload,
   type InteractionRequest,
 } from "./interaction-payload.ts";
+import type { StoredInteraction } from "./interaction-store.ts";
+import { acknowledge, parseInitialResponse } from "./rest/interaction-responses.ts";
 import type { World } from "./world.ts";
 
 /**
@@ -22,11 +24,22 @@ export interface InteractionResult {
   body: unknown;
   /** What was sent, so a test can use its id and token for follow-ups. */
   interaction: InteractionPayload;
+  /**
+   * Whether the endpoint's answer was taken as the interaction's initial response (only with
+   * `acknowledgeOnAnswer`, and only a 200 JSON answer that is a valid response).
+   */
+  acknowledged: boolean;
 }
 
 export interface DeliveryOptions {
   /** Give up after this long; Discord waits 3 s for the initial response, then fails the interaction. */
   timeoutMs?: number;
+  /**
+   * Take the endpoint's 200 answer as the interaction's initial response, as Discord does: its
+   * message becomes @original and a REST callback after it gets 40060. Off by default, so the
+   * REST callback stays open whatever the endpoint answered (the proxy's tests rely on that).
+   */
+  acknowledgeOnAnswer?: boolean;
 }
 
 export const INTERACTION_RESPONSE_TIMEOUT_MS = 3_000;
@@ -45,6 +58,8 @@ export async function deliverInteraction(
 ): Promise<InteractionResult> {
   const url = endpointFor(world, request.url);
   const interaction = buildInteraction(world, request);
+  // Remembered before it is sent: an endpoint may call the callback route before it answers.
+  const stored = world.interactions.remember(interaction);
   const body = JSON.stringify(interaction);
   // Discord signs timestamp + body, the timestamp in unix seconds.
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -62,10 +77,15 @@ export async function deliverInteraction(
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
+    const parsed = parseBody(response.headers.get("content-type"), text);
     return {
       status: response.status,
-      body: parseBody(response.headers.get("content-type"), text),
+      body: parsed,
       interaction,
+      acknowledged:
+        options.acknowledgeOnAnswer === true &&
+        response.status === 200 &&
+        answerAcknowledges(world, stored, parsed),
     };
   } catch (error) {
     if (error instanceof Error && error.name === "TimeoutError")
@@ -94,6 +114,20 @@ export function verifyInteractionSignature(
   ]);
   const key = createPublicKey({ key: spki, format: "der", type: "spki" });
   return verify(null, Buffer.from(timestamp + body), key, Buffer.from(signatureHex, "hex"));
+}
+
+/**
+ * An endpoint's 200 answer as the interaction's initial response; one that is not a valid
+ * response (or comes after a REST callback already answered) acknowledges nothing.
+ */
+function answerAcknowledges(world: World, stored: StoredInteraction, body: unknown): boolean {
+  if (typeof body !== "object" || body === null || stored.responseType !== null) return false;
+  try {
+    acknowledge(world, stored, parseInitialResponse(body));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function endpointFor(world: World, given: string | undefined): string {

@@ -22,11 +22,13 @@ import { channelRoutes } from "./routes/channels.ts";
 import { commandRoutes } from "./routes/commands.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
 import { guildRoutes } from "./routes/guilds.ts";
+import { interactionRoutes } from "./routes/interactions.ts";
 import { reactionRoutes } from "./routes/reactions.ts";
 import { userRoutes } from "./routes/users.ts";
 import {
   CURRENT_USER,
   type DefineRoute,
+  ORIGINAL_MESSAGE,
   type RegisteredRoute,
   type RequestInfo,
   type RestDeps,
@@ -122,6 +124,8 @@ export function createRest(deps: RestDeps): Rest {
     kinds.set(template, kind);
   };
   const byToken: WindowOwner = (c) => c.get("request").tokenKey;
+  // A webhook's limits belong to the webhook, whoever calls it.
+  const byWebhook: WindowOwner = () => WEBHOOKS;
 
   const route: DefineRoute = (method, path, bucket, handler) => {
     register("bot", method, path, bucket);
@@ -136,6 +140,17 @@ export function createRest(deps: RestDeps): Rest {
       handler,
     );
   };
+  const webhookRoute: DefineRoute = (method, path, bucket, handler) => {
+    register("webhook", method, path, bucket);
+    app.on(
+      method,
+      path,
+      sharedFault(faults, routeLimiter, bucket, byWebhook),
+      routeRateLimit(routeLimiter, bucket, byWebhook),
+      snowflakeParams({ message_id: ORIGINAL_MESSAGE }),
+      handler,
+    );
+  };
   gatewayRoutes(app, route, deps);
   userRoutes(route, deps);
   channelRoutes(route, deps);
@@ -143,6 +158,7 @@ export function createRest(deps: RestDeps): Rest {
   guildRoutes(route, deps);
   applicationRoutes(route, deps);
   commandRoutes(route, deps);
+  interactionRoutes(webhookRoute, deps);
   rejectOtherMethods(app);
 
   const resetRateLimits = () => {
