@@ -25,8 +25,8 @@ export interface InteractionResult {
   /** What was sent, so a test can use its id and token for follow-ups. */
   interaction: InteractionPayload;
   /**
-   * Whether the endpoint's answer was taken as the interaction's initial response (only with
-   * `acknowledgeOnAnswer`, and only a 200 JSON answer that is a valid response).
+   * Whether the endpoint's answer was taken as the interaction's initial response (a 200 JSON
+   * answer that is a valid response, unless `acknowledgeOnAnswer` is false).
    */
   acknowledged: boolean;
 }
@@ -36,8 +36,8 @@ export interface DeliveryOptions {
   timeoutMs?: number;
   /**
    * Take the endpoint's 200 answer as the interaction's initial response, as Discord does: its
-   * message becomes @original and a REST callback after it gets 40060. Off by default, so the
-   * REST callback stays open whatever the endpoint answered (the proxy's tests rely on that).
+   * message becomes @original and a REST callback after it gets 40060. On by default; false
+   * leaves the REST callback open whatever the endpoint answered, for a test of the callback route.
    */
   acknowledgeOnAnswer?: boolean;
 }
@@ -83,7 +83,7 @@ export async function deliverInteraction(
       body: parsed,
       interaction,
       acknowledged:
-        options.acknowledgeOnAnswer === true &&
+        options.acknowledgeOnAnswer !== false &&
         response.status === 200 &&
         answerAcknowledges(world, stored, parsed),
     };

@@ -144,8 +144,8 @@ describe("an application command in a guild", () => {
       status: 200,
       body: { type: 4, data: { content: "created", flags: 64 } },
       interaction: payload,
-      // Only with acknowledgeOnAnswer is the answer taken as the initial response.
-      acknowledged: false,
+      // As on Discord, the 200 answer is the initial response.
+      acknowledged: true,
     });
   });
 

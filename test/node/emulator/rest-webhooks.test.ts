@@ -177,7 +177,7 @@ describe("POST /interactions/:interaction_id/:interaction_token/callback", () =>
     expect((await callback(interaction, { type: 4, data: { content: "ok" } })).status).toBe(204);
   });
 
-  it("leaves the callback open after an endpoint's answer, unless acknowledge_on_answer says otherwise", async () => {
+  it("takes an endpoint's answer as the initial response, unless acknowledge_on_answer is false", async () => {
     await start();
     const deliverVia = async (acknowledge_on_answer?: boolean) =>
       (
@@ -189,12 +189,12 @@ describe("POST /interactions/:interaction_id/:interaction_token/callback", () =>
           acknowledge_on_answer,
         })
       ).body;
-    const open = await deliverVia();
+    const open = await deliverVia(false);
     expect(open).toMatchObject({ status: 200, acknowledged: false });
     expect((await callback(open.interaction, { type: 5 })).status).toBe(204);
 
     // As on Discord: the answer is the initial response, so it is @original and a callback is 40060.
-    const answered = await deliverVia(true);
+    const answered = await deliverVia();
     expect(answered).toMatchObject({ status: 200, acknowledged: true });
     const { token } = answered.interaction;
     expect((await callback(answered.interaction, { type: 5 })).body.code).toBe(40060);
