@@ -1,4 +1,8 @@
-import { randomSecret, sha256Hex } from "../settings/secrets.ts";
+import { createHash, randomBytes } from "node:crypto";
+
+// The same shapes as settings/secrets.ts (which is typed for workerd): 256 random bits, hex SHA-256.
+const sha256Hex = async (value: string) => createHash("sha256").update(value).digest("hex");
+const randomSecret = (prefix: string) => prefix + randomBytes(32).toString("base64url");
 
 /**
  * `npm run proxy:key`: a new REST proxy key and the SHA-256 digest the deployment holds. The key
