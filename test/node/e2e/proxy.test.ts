@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DiscordAPIError, REST } from "@discordjs/rest";
 import { type RESTPostAPIChannelMessageResult, Routes } from "discord-api-types/v10";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startWorkerStack, type WorkerStack } from "../../../bench/lib/stack.ts";
 import { proxyVarsFor } from "../../../scripts/lib/local-stack.ts";
 
@@ -21,6 +21,8 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest("hex
 let stack: WorkerStack;
 let control: string;
 let botId: string;
+/** Everything the Worker printed (wrangler dev's output, the objects' logs included). */
+const workerLines: string[] = [];
 
 interface Counters {
   requests: number;
@@ -30,7 +32,14 @@ interface Counters {
 }
 
 beforeAll(async () => {
+  const print = console.log.bind(console);
+  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    if (line.startsWith("[worker]")) workerLines.push(line);
+    else print(...args);
+  });
   stack = await startWorkerStack({
+    echo: true,
     emulator: { restGlobalPerSecond: GLOBAL_PER_SECOND },
     workerVars: (emulator) => ({
       ...proxyVarsFor({ http: emulator.urls.http, token: emulator.world.application.botToken }, KEY),
@@ -85,6 +94,20 @@ async function channels(name: string, count: number): Promise<string[]> {
   return guild.channels;
 }
 
+/**
+ * An interaction as Discord delivers one; the stack's Worker has no DISCORD_PUBLIC_KEY, so its
+ * /interactions answers 503 and the interaction waits for a callback.
+ */
+async function deliverInteraction(): Promise<{ id: string; token: string }> {
+  const delivered = (await post("/interactions", {
+    user_id: stack.emulator.world.guilds.get(stack.guildId)!.members.keys().next().value,
+    guild_id: stack.guildId,
+    url: `${stack.worker.url}/interactions`,
+    data: { name: "ping" },
+  })) as { interaction: { id: string; token: string } };
+  return delivered.interaction;
+}
+
 const metrics = async () =>
   (
     await fetch(`${stack.worker.url}/proxy/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
@@ -137,6 +160,30 @@ describe("a burst from several unmodified @discordjs/rest clients", () => {
     expect(message.attachments).toMatchObject([{ filename: "bytes.bin", size: data.byteLength }]);
   });
 
+  it("sends interaction callbacks and follow-ups with their own tokens, never the bot's", async () => {
+    const interaction = await deliverInteraction();
+    const rest = client();
+    const bot = counters().requests;
+    const webhooks = () =>
+      (stack.emulator.rest.counters() as unknown as Record<string, Counters>).webhooks?.requests ?? 0;
+    const before = webhooks();
+    await rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+      body: { type: 4, data: { content: "pong" } },
+      auth: false,
+    });
+    const followUp = (await rest.post(
+      Routes.webhook(stack.emulator.world.application.id, interaction.token),
+      {
+        body: { content: "and one more" },
+        auth: false,
+      },
+    )) as RESTPostAPIChannelMessageResult;
+    expect(followUp.content).toBe("and one more");
+    // Counted by the emulator as webhook traffic (no bot token on them), none as the bot's.
+    expect(webhooks() - before).toBe(2);
+    expect(counters().requests).toBe(bot);
+  });
+
   it("refuses a wrong key with 401 before Discord hears of it", async () => {
     const before = counters().requests;
     const wrong = new REST({ api: `${stack.worker.url}/proxy/api`, retries: 0 }).setToken("plk_wrong");
@@ -181,13 +228,7 @@ describe("Discord's refusals", () => {
     expect(await metrics()).toContain('porchlight_proxy_locked{bot="default"} 1');
 
     // An interaction's callback carries its own token, so the lock does not hold it.
-    const delivered = (await post("/interactions", {
-      user_id: stack.emulator.world.guilds.get(stack.guildId)!.members.keys().next().value,
-      guild_id: stack.guildId,
-      url: `${stack.worker.url}/interactions`,
-      data: { name: "ping" },
-    })) as { interaction: { id: string; token: string } };
-    const { id, token } = delivered.interaction;
+    const { id, token } = await deliverInteraction();
     const callback = await fetch(`${stack.worker.url}/proxy/api/v10/interactions/${id}/${token}/callback`, {
       method: "POST",
       headers: { "x-porchlight-key": KEY, "content-type": "application/json" },
@@ -245,6 +286,17 @@ describe("Discord's refusals", () => {
     expect(invalid).toBeGreaterThanOrEqual(BUDGET - 1);
     expect((await raw("/users/@me")).status).toBe(503);
     expect(counters().invalid).toBe(invalid);
+  });
+});
+
+describe("logs", () => {
+  it("name the bot's troubles and never hold its token or a key", () => {
+    const all = workerLines.join("\n");
+    // The lock and the ban above were logged, so this reads the Worker's real output.
+    expect(all).toContain("refused bot default's token (401)");
+    expect(all).toContain("Cloudflare refused bot default's requests");
+    for (const secret of [stack.emulator.world.application.botToken, KEY, ADMIN])
+      expect(all).not.toContain(secret);
   });
 });
 

@@ -7,6 +7,7 @@ import { SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
 import {
   type EmulatorProcess,
   newIngestSecret,
+  proxyVarsFor,
   type RunnerProcess,
   runnerEnvFor,
   startEmulatorProcess,
@@ -34,6 +35,7 @@ let persistTo: string;
 // the file's values twice (through its own environment too): the Worker must get them unchanged.
 const secret = `${newIngestSecret()}$HOME\${PATH}\\$x`;
 const includeProcessEnv = process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
+const PROXY_KEY = "plk_argv-test-key-0123456789abcdefghijklmnopqrstuvwxyz";
 
 beforeAll(async () => {
   process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "true";
@@ -41,7 +43,8 @@ beforeAll(async () => {
   emulator = await startEmulatorProcess({});
   worker = await startWorkerProcess({
     port: await freePort(),
-    vars: workerVarsFor(emulator.http, secret),
+    // With the REST proxy on: the bot's token and the keys' digests travel the same way.
+    vars: { ...workerVarsFor(emulator.http, secret), ...proxyVarsFor(emulator, PROXY_KEY) },
     persistTo,
   });
   runner = await startRunnerProcess({ env: runnerEnvFor(emulator, worker.url, secret, [SEED.guildId]) });
@@ -84,9 +87,15 @@ describe("secrets", () => {
     expect(showing(processes, secret)).toEqual([]);
     expect(showing(processes, emulator.token)).toEqual([]);
     expect(showing(everyProcess(), secret)).toEqual([]);
+    expect(showing(everyProcess(), emulator.token)).toEqual([]);
     // The Worker has the secret all the same: the runner's signed batches are accepted.
     const ada = `${worker.url}/api/v1/users/${SEED_MEMBERS[0]!.id}`;
     await waitFor("ada on the Worker", async () => (await fetch(ada)).status === 200, { timeoutMs: 60_000 });
+    // And the proxy the bot's token: a call with the key reaches the emulator as the bot.
+    const me = await fetch(`${worker.url}/proxy/api/v10/users/@me`, {
+      headers: { authorization: `Bot ${PROXY_KEY}` },
+    });
+    expect(me.status).toBe(200);
   });
 
   it("reach wrangler in a file only this user can read, removed when the Worker stops", async () => {
