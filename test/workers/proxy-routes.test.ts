@@ -171,6 +171,40 @@ describe("caching", () => {
     expect(second.headers.get("x-ratelimit-remaining")).toBeNull();
   });
 
+  it("keeps a 404, which says something about the resource, and no other error", async () => {
+    const first = await proxy("/v10/users/1191168914227299998");
+    expect([first.status, first.headers.get("x-porchlight-cache")]).toEqual([404, "miss"]);
+    const second = await proxy("/v10/users/1191168914227299998");
+    expect([second.status, second.headers.get("x-porchlight-cache")]).toEqual([404, "hit"]);
+    // A 403 (the emulator's fault on a channel of its own) is never kept.
+    const channel = await freshChannel("cache-403");
+    await fetch(`${emulator}/_emulator/rest/faults/forbidden`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channel_id: channel }),
+    });
+    for (let n = 0; n < 2; n++) {
+      const forbidden = await proxy(`/v10/channels/${channel}/messages/1191168914227299997`);
+      expect([forbidden.status, forbidden.headers.get("x-porchlight-cache")]).toEqual([403, "miss"]);
+    }
+  });
+
+  it("never caches an answer to a user's OAuth token, and a 401 for it never locks the bot", async () => {
+    const asUser = () =>
+      exports.default.fetch(`${BASE}/proxy/api/v10/users/${emulatorBot}`, {
+        headers: { authorization: "Bearer someone-elses-oauth-token", "x-porchlight-key": TEST_PROXY_KEY },
+      });
+    const emulatorBot = (await state()).application_id;
+    for (let n = 0; n < 2; n++) {
+      const response = await asUser();
+      // The emulator knows no OAuth tokens: Discord's 401, passed through, not the proxy's.
+      expect(response.status).toBe(401);
+      expect(response.headers.get("x-porchlight-generated")).toBeNull();
+      expect(response.headers.get("x-porchlight-cache")).toBeNull();
+    }
+    expect((await proxy("/v10/users/@me")).status).toBe(200);
+  });
+
   it("leaves unconfigured routes alone", async () => {
     const response = await proxy("/v10/users/@me");
     expect(response.headers.get("x-porchlight-cache")).toBeNull();
