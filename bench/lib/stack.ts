@@ -203,9 +203,9 @@ const workerdRoles = new Map<number, string>();
  * told apart (`worker/workerd`, the Worker itself, and `worker/workerd-proxy`, the proxy wrangler
  * puts in front of it on the public port), wrangler's Node, the runner's and this process's.
  */
-export function stackCpu(worker: WorkerProcess, runner: RunnerProcess): CpuSnapshot {
+export function stackCpu(worker: WorkerProcess, runner?: RunnerProcess): CpuSnapshot {
   const publicPort = new URL(worker.url).port;
-  return cpuSnapshot({ worker: worker.child.pid, runner: runner.child.pid }, (pid, comm) => {
+  return cpuSnapshot({ worker: worker.child.pid, runner: runner?.child.pid }, (pid, comm) => {
     if (comm !== "workerd") return undefined;
     let role = workerdRoles.get(pid);
     if (!role) {

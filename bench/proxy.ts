@@ -1,0 +1,326 @@
+import { SEED_MEMBERS } from "../emulator/seed.ts";
+import { proxyVarsFor } from "../scripts/lib/local-stack.ts";
+import { type Child, spawnNode } from "../scripts/lib/processes.ts";
+import { cpuSnapshot, cpuUsed } from "./lib/cpu.ts";
+import { envNumber, fmt, machine, percentile, writeSection } from "./lib/report.ts";
+import { sleep } from "./lib/socket-client.ts";
+import { stackCpu, startWorkerStack } from "./lib/stack.ts";
+
+/**
+ * Porchlight's REST proxy beside @discordjs/proxy (BENCHMARKS.md "REST proxy"), in one run on one
+ * emulator: Porchlight under wrangler dev as `npm start` runs it, @discordjs/proxy hosted by a few
+ * lines of Node (bench/lib/djs-proxy.ts) in both its modes, and the emulator called directly as
+ * the baseline, from plain fetch callers with no limiter of their own:
+ * - a burst of ten times what one window allows, sent at once, on two buckets: GET
+ *   /guilds/:id/members/:id (10 per 1 s per guild) across GUILDS guilds, and, for the queueing
+ *   proxies, POST /channels/:id/messages (5 per 5 s per channel) across as many channels;
+ * - a steady load at 80% of the allowed rate on the first, on a fixed schedule whatever the answers.
+ * Upstream 429s come from the emulator's counters; CPU from /proc.
+ */
+
+const GUILDS = envNumber("PROXY_BENCH_GUILDS", 4);
+const OVER = envNumber("PROXY_BENCH_OVER", 10);
+const STEADY_SECONDS = envNumber("PROXY_BENCH_STEADY_SECONDS", 10);
+const KEY = "plk_bench-proxy-key-0123456789abcdefghijklmnopqrstuvw";
+
+const stack = await startWorkerStack({
+  workerVars: (emulator) => ({
+    ...proxyVarsFor({ http: emulator.urls.http, token: emulator.world.application.botToken }, KEY),
+  }),
+});
+const { emulator } = stack;
+const world = emulator.world;
+const token = world.application.botToken;
+const botId = world.application.bot.id;
+const member = SEED_MEMBERS[0]!.id;
+const guilds = Array.from({ length: GUILDS }, (_, n) => {
+  const guild = world.createGuild({ name: `proxy bench ${n}`, channelNames: ["bench"] });
+  world.addMember(guild.id, member);
+  return guild;
+});
+
+/** One bucket the loads run on: its route per resource, and the emulator's limit for it. */
+interface Bucket {
+  label: string;
+  perWindow: number;
+  windowMs: number;
+  /** One per resource (guild, channel): the major parameter the bucket is kept per. */
+  resources: string[];
+  request: (resource: string) => { path: string; init: RequestInit };
+}
+
+const memberBucket: Bucket = {
+  label: "GET /guilds/:id/members/:id (10 per 1 s per guild)",
+  perWindow: 10,
+  windowMs: 1_000,
+  resources: guilds.map((g) => g.id),
+  request: (guild) => ({ path: `/v10/guilds/${guild}/members/${member}`, init: {} }),
+};
+const messageBucket: Bucket = {
+  label: "POST /channels/:id/messages (5 per 5 s per channel)",
+  perWindow: 5,
+  windowMs: 5_000,
+  resources: guilds.map((g) => g.channelIds[0]!),
+  request: (channel) => ({
+    path: `/v10/channels/${channel}/messages`,
+    init: {
+      method: "POST",
+      body: JSON.stringify({ content: "bench" }),
+      headers: { "content-type": "application/json" },
+    },
+  }),
+};
+
+interface System {
+  name: string;
+  url: (path: string) => string;
+  headers: Record<string, string>;
+  cpu?: () => Map<string, number>;
+  cpuLabels?: string[];
+}
+
+const children: Child[] = [];
+async function djsProxy(mode: "queue" | "reject"): Promise<{ url: string; child: Child }> {
+  const child = await spawnNode("bench/lib/djs-proxy.ts", [emulator.urls.api, mode], {
+    label: `djs-proxy-${mode}`,
+    ready: /djs proxy ready: (\S+)/,
+  });
+  children.push(child);
+  return { url: child.match![1]!, child };
+}
+
+interface Outcome {
+  status: number;
+  ms: number;
+  generated: boolean;
+}
+
+async function call(system: System, bucket: Bucket, resource: string): Promise<Outcome> {
+  const { path, init } = bucket.request(resource);
+  const started = performance.now();
+  try {
+    const response = await fetch(system.url(path), {
+      ...init,
+      headers: { ...system.headers, ...(init.headers as Record<string, string>) },
+    });
+    await response.arrayBuffer();
+    return {
+      status: response.status,
+      ms: performance.now() - started,
+      generated: response.headers.get("x-porchlight-generated") === "1",
+    };
+  } catch {
+    return { status: 0, ms: performance.now() - started, generated: false };
+  }
+}
+
+function upstream429s(): number {
+  const counters = emulator.rest.counters()[botId];
+  if (!counters) return 0;
+  return counters.rate_limited.user + counters.rate_limited.global + counters.rate_limited.shared;
+}
+
+/** What the emulator allows in `ms` on `bucket`: each resource's windows × limit, under the global limit. */
+function allowedIn(bucket: Bucket, ms: number): number {
+  const windows = Math.max(1, Math.ceil(ms / bucket.windowMs));
+  const global = emulator.config.restGlobalPerSecond * Math.max(1, Math.ceil(ms / 1_000));
+  return Math.min(bucket.resources.length * bucket.perWindow * windows, global);
+}
+
+interface Row {
+  system: string;
+  load: string;
+  bucket: Bucket;
+  requests: number;
+  ok: number;
+  upstream429: number;
+  share: number;
+  p50: number;
+  p99: number;
+  waited: number;
+  refused: number;
+  cpuMsPerRequest: Record<string, number>;
+}
+
+async function run(
+  system: System,
+  load: "burst" | "steady",
+  bucket: Bucket,
+  baselineP50: number,
+): Promise<Row> {
+  // Every run starts from fresh windows and counters, so one run's leftovers never limit the next.
+  emulator.rest.resetRateLimits();
+  await sleep(1_200);
+  const before429 = upstream429s();
+  const cpuBefore = system.cpu?.();
+  const started = performance.now();
+  let outcomes: Outcome[];
+  if (load === "burst") {
+    const calls: Promise<Outcome>[] = [];
+    for (const resource of bucket.resources)
+      for (let n = 0; n < bucket.perWindow * OVER; n++) calls.push(call(system, bucket, resource));
+    outcomes = await Promise.all(calls);
+  } else {
+    const allowedPerSecond = (bucket.resources.length * bucket.perWindow * 1000) / bucket.windowMs;
+    const rate = 0.8 * Math.min(allowedPerSecond, emulator.config.restGlobalPerSecond);
+    const total = Math.round(rate * STEADY_SECONDS);
+    const calls: Promise<Outcome>[] = [];
+    for (let n = 0; n < total; n++) {
+      const due = started + (n * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      calls.push(call(system, bucket, bucket.resources[n % bucket.resources.length]!));
+    }
+    outcomes = await Promise.all(calls);
+  }
+  const elapsed = performance.now() - started;
+  const cpuAfter = system.cpu?.();
+  const ok = outcomes.filter((o) => o.status === 200).length;
+  const times = outcomes.filter((o) => o.status === 200).map((o) => o.ms);
+  const cpu: Record<string, number> = {};
+  if (cpuBefore && cpuAfter) {
+    const used = cpuUsed(cpuBefore, cpuAfter);
+    for (const label of system.cpuLabels ?? []) {
+      // A label is a process group ("proxy": every process in it) or one command in it.
+      let seconds = 0;
+      for (const [key, value] of used) if (key === label || key.startsWith(`${label}/`)) seconds += value;
+      cpu[label] = (seconds * 1000) / outcomes.length;
+    }
+  }
+  return {
+    system: system.name,
+    load,
+    bucket,
+    requests: outcomes.length,
+    ok,
+    upstream429: upstream429s() - before429,
+    share: load === "burst" ? ok / allowedIn(bucket, elapsed) : ok / outcomes.length,
+    p50: times.length ? percentile(times, 50) : Number.NaN,
+    p99: times.length ? percentile(times, 99) : Number.NaN,
+    // A caller "waited" when its answer came more than 100 ms after the direct call's median.
+    waited: outcomes.filter((o) => o.status === 200 && o.ms > baselineP50 + 100).length,
+    refused: outcomes.filter((o) => o.status !== 200).length,
+    cpuMsPerRequest: cpu,
+  };
+}
+
+try {
+  const djsQueue = await djsProxy("queue");
+  const djsReject = await djsProxy("reject");
+  const porchlight = (onLimit: "queue" | "reject"): System => ({
+    name: `Porchlight (${onLimit})`,
+    url: (path) => `${stack.worker.url}/proxy/api${path}`,
+    // The longest deadline a deployment allows by default: a 5 s bucket ten windows deep takes 45 s,
+    // past the default 30 s, and @discordjs/proxy waits without any deadline.
+    headers: {
+      authorization: `Bot ${KEY}`,
+      "x-porchlight-on-limit": onLimit,
+      "x-porchlight-timeout": "120000",
+    },
+    cpu: () => stackCpu(stack.worker),
+    cpuLabels: ["worker/workerd", "worker/workerd-proxy"],
+  });
+  const djs = (name: string, proxy: { url: string; child: Child }): System => ({
+    name,
+    url: (path) => `${proxy.url}/api${path}`,
+    headers: { authorization: `Bot ${token}` },
+    cpu: () => cpuSnapshot({ proxy: proxy.child.child.pid }),
+    cpuLabels: ["proxy"],
+  });
+  const direct: System = {
+    name: "emulator directly",
+    url: (path) => `${emulator.urls.api}${path}`,
+    headers: { authorization: `Bot ${token}` },
+  };
+  const systems = [
+    porchlight("queue"),
+    porchlight("reject"),
+    djs("@discordjs/proxy (queue)", djsQueue),
+    djs("@discordjs/proxy (container: reject)", djsReject),
+  ];
+
+  // Warm every path (Porchlight learns the bucket; djs its hash), then the baseline's latency.
+  for (const system of [...systems, direct])
+    for (const bucket of [memberBucket, messageBucket])
+      for (const resource of bucket.resources) await call(system, bucket, resource);
+  await sleep(5_000);
+  const directSteady = await run(direct, "steady", memberBucket, 0);
+  const rows: Row[] = [directSteady];
+  for (const system of systems) rows.push(await run(system, "steady", memberBucket, directSteady.p50));
+  const directBurst = await run(direct, "burst", memberBucket, directSteady.p50);
+  rows.push(directBurst);
+  for (const system of systems) rows.push(await run(system, "burst", memberBucket, directSteady.p50));
+  // The 5-second bucket, for the queueing proxies: fifty seconds each, so only where it says something.
+  const slow: Row[] = [];
+  for (const system of [systems[0]!, systems[2]!])
+    slow.push(await run(system, "burst", messageBucket, directSteady.p50));
+
+  const ms = (n: number) => (Number.isNaN(n) ? "–" : fmt(n, 1));
+  const table = (load: "burst" | "steady", shown: Row[]) => {
+    const share = load === "burst" ? "throughput (share of allowed)" : "answered (share of sent)";
+    const lines = shown.map((r) => {
+      const added =
+        r.system === direct.name ? "–" : `${ms(r.p50 - directSteady.p50)} / ${ms(r.p99 - directSteady.p99)}`;
+      return `| ${r.system} | ${r.requests} | ${r.ok} | ${r.upstream429} | ${fmt(r.share * 100, 1)}% | ${ms(r.p50)} | ${ms(r.p99)} | ${added} | ${r.waited} | ${r.refused} |`;
+    });
+    return [
+      `| caller → | requests | answered 200 | upstream 429s | ${share} | p50 ms | p99 ms | added p50 / p99 ms | waited | refused |`,
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...lines,
+    ].join("\n");
+  };
+  const cpuLines = [...rows, ...slow]
+    .filter((r) => Object.keys(r.cpuMsPerRequest).length > 0)
+    .map(
+      (r) =>
+        `| ${r.system} | ${r.load}, ${r.bucket.windowMs / 1000} s bucket | ${Object.entries(r.cpuMsPerRequest)
+          .map(([label, value]) => `${label} ${fmt(value, 3)}`)
+          .join(", ")} |`,
+    );
+
+  const body = `## REST proxy
+
+\`npm run bench:proxy\` (bench/proxy.ts), ${machine()}. One run, one emulator: Porchlight's proxy under
+wrangler dev (as \`npm start\` runs it), @discordjs/proxy ${"2.1.1"} hosted by bench/lib/djs-proxy.ts in
+its two modes (@discordjs/rest's defaults, which queue and retry; the published container's
+\`rejectOnRateLimit\` with no retries), and the emulator called directly, all from plain fetch
+callers with no limiter of their own, as many services or isolates sharing one bot are. Upstream 429s are what the emulator sent the bot; "waited" counts 200s answered more than
+100 ms after the direct median; "refused" counts everything but 200 (429s, 504s). Porchlight's callers
+send \`X-Porchlight-Timeout: 120000\` (the default deadline is 30 s; @discordjs/proxy has none). Each
+run starts from fresh windows.
+
+**Burst**: ${OVER}× what one window allows, all at once, on ${memberBucket.label} across ${GUILDS} guilds
+(${GUILDS * memberBucket.perWindow * OVER} requests). Throughput is the 200s as a share of what the emulator allowed in the
+time the burst took (its windows × limit). Added latency is against the direct call's steady p50 and p99.
+
+${table(
+  "burst",
+  rows.filter((r) => r.load === "burst"),
+)}
+
+The same burst on ${messageBucket.label} across ${GUILDS} channels (${GUILDS * messageBucket.perWindow * OVER} requests), for
+the two proxies that queue:
+
+${table("burst", slow)}
+
+**Steady**: 80% of the allowed rate on ${memberBucket.label}, on a fixed schedule for ${STEADY_SECONDS} s.
+
+${table(
+  "steady",
+  rows.filter((r) => r.load === "steady"),
+)}
+
+**CPU per request** (ms; \`worker/workerd\` is the Worker and its Durable Objects together, since
+workerd runs both in one process locally; \`worker/workerd-proxy\` is wrangler's own proxy in front of
+it, which a deployment does not have; \`proxy\` is @discordjs/proxy's process (every process in its group)):
+
+| caller → | load | CPU ms per request |
+| --- | --- | --- |
+${cpuLines.join("\n")}
+`;
+  await writeSection("proxy", body);
+  console.log(body);
+} finally {
+  for (const child of children) await child.stop().catch(() => {});
+  await stack.stop();
+}
