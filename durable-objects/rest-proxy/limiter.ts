@@ -25,6 +25,10 @@ interface Bucket {
   remaining: number;
   /** When the window resets; Infinity after a local refill, until an answer says. */
   resetAt: number;
+  /** The first permit of the current window here: answers to earlier permits describe an older one. */
+  windowFrom: number;
+  /** The latest permits sent on this bucket, oldest first (a few windows' worth): see spentSince. */
+  sends: number[];
   inFlight: number;
   /** A 429 (user or shared) holds the bucket shut until then. */
   blockedUntil: number;
@@ -51,6 +55,8 @@ export interface LimiterOptions {
 const GLOBAL_WINDOW_MS = 1_000;
 /** An answer whose reset is this much later than ours comes from a newer window than we track. */
 const NEW_WINDOW_SLACK_MS = 50;
+/** Send times kept per bucket beyond twice its limit. */
+const SENDS_KEPT_BEYOND_LIMIT = 16;
 /** Bounds on remembered routes and idle buckets; each is a few dozen bytes. */
 const MAX_ROUTES = 10_000;
 const MAX_BUCKETS = 20_000;
@@ -86,6 +92,8 @@ export class RateLimiter {
       const bucket = this.#bucketFor(key, now);
       bucket.remaining -= 1;
       bucket.inFlight += 1;
+      bucket.sends.push(this.#nextPermit);
+      if (bucket.sends.length > 2 * bucket.limit + SENDS_KEPT_BEYOND_LIMIT) bucket.sends.shift();
     }
     if (global) this.#globalInFlight += 1;
     const permit = this.#nextPermit++;
@@ -101,7 +109,7 @@ export class RateLimiter {
       if (until !== undefined) return { scope: "global", until };
     }
     const key = this.#bucketKey(route);
-    return key === null ? null : bucketWait(this.#bucketFor(key, now), now);
+    return key === null ? null : bucketWait(this.#bucketFor(key, now), now, this.#nextPermit);
   }
 
   /** What Discord answered to a permitted request; null when it never answered. */
@@ -111,7 +119,7 @@ export class RateLimiter {
     this.#release(permit, held, now);
     if (!answer) return;
     const routeKey = bucketRouteKey(route);
-    if (answer.bucket) this.#learnBucket(routeKey, route, answer.bucket, now);
+    if (answer.bucket) this.#learnBucket(routeKey, route, answer.bucket, permit, now);
     else if (answer.status < 400 && held.bucketKey?.startsWith("?")) this.#remember(routeKey, NO_BUCKET);
     if (answer.limited) this.#obey(route, answer.limited, now);
   }
@@ -158,6 +166,8 @@ export class RateLimiter {
         limit,
         remaining: limit,
         resetAt: Infinity,
+        windowFrom: this.#nextPermit,
+        sends: [],
         inFlight: 0,
         blockedUntil: 0,
         blockScope: "user",
@@ -188,6 +198,7 @@ export class RateLimiter {
     routeKey: string,
     route: RateLimitedRoute,
     learned: NonNullable<LearnedAnswer["bucket"]>,
+    permit: number,
     now: number,
   ): void {
     // The same hash has been seen on routes with different limits (discord-api-docs #8073), so a
@@ -205,6 +216,8 @@ export class RateLimiter {
         limit: learned.limit,
         remaining: learned.remaining,
         resetAt,
+        windowFrom: permit,
+        sends: [],
         inFlight: 0,
         blockedUntil: 0,
         blockScope: "user",
@@ -212,14 +225,33 @@ export class RateLimiter {
       return;
     }
     bucket.limit = learned.limit;
-    if (bucket.resetAt === Infinity || resetAt > bucket.resetAt + NEW_WINDOW_SLACK_MS) {
-      // A window newer than ours: what is still in flight may land in it.
-      bucket.remaining = Math.max(0, learned.remaining - bucket.inFlight);
+    // Sent before this window opened here: it says how an older window ended, nothing about this one.
+    if (permit < bucket.windowFrom) return;
+    // Discord's count when it took this request may miss any other of ours: those sent after it, and
+    // those sent before it that are still unanswered (they can overtake it on the way). Counting them
+    // spent keeps every branch below safe however far out of order answers arrive.
+    const left = Math.max(0, learned.remaining - this.#spentBesides(bucket, permit));
+    if (bucket.resetAt === Infinity) {
+      bucket.remaining = Math.min(bucket.remaining, left);
+      bucket.resetAt = resetAt;
+    } else if (resetAt > bucket.resetAt + NEW_WINDOW_SLACK_MS) {
+      // Discord's window is newer than ours (ours reset late), or this answer came back slowly.
+      bucket.remaining = left;
       bucket.resetAt = resetAt;
     } else {
-      bucket.remaining = Math.min(bucket.remaining, learned.remaining);
-      bucket.resetAt = Math.max(bucket.resetAt, resetAt);
+      // The same window: every answer's arrival plus its Reset-After is at or after Discord's reset,
+      // so the earliest is the closest safe estimate, and the least remaining the truest.
+      bucket.remaining = Math.min(bucket.remaining, left);
+      bucket.resetAt = Math.min(bucket.resetAt, resetAt);
     }
+  }
+
+  /** The bucket's other permits Discord may not have counted when it answered `permit`. */
+  #spentBesides(bucket: Bucket, permit: number): number {
+    let count = 0;
+    for (const other of bucket.sends)
+      if (other > permit || (other < permit && this.#permits.has(other))) count++;
+    return count;
   }
 
   #obey(route: RateLimitedRoute, limited: NonNullable<LearnedAnswer["limited"]>, now: number): void {
@@ -260,12 +292,17 @@ export class RateLimiter {
 }
 
 /** Why a bucket cannot admit now, or null when it can (refilling a window that has passed). */
-function bucketWait(bucket: Bucket, now: number): { scope: LimitScope; until: number | null } | null {
+function bucketWait(
+  bucket: Bucket,
+  now: number,
+  nextPermit: number,
+): { scope: LimitScope; until: number | null } | null {
   if (bucket.blockedUntil > now) return { scope: bucket.blockScope, until: bucket.blockedUntil };
   if (bucket.resetAt <= now) {
     // Discord's window has reset; requests still in flight may yet be counted in the new one.
     bucket.remaining = Math.max(0, bucket.limit - bucket.inFlight);
     bucket.resetAt = Infinity;
+    bucket.windowFrom = nextPermit;
   }
   if (bucket.remaining > 0) return null;
   return { scope: "user", until: bucket.resetAt === Infinity ? null : bucket.resetAt };

@@ -145,6 +145,22 @@ describe("buckets", () => {
     expect(limiter.admit(messages(), 6_001, LEASE).go).toBe(true);
   });
 
+  it("never takes a slow answer's count for a newer window's: the requests sent beside it are spent", () => {
+    // Seen in bench:proxy under load: ten sent at once, one answer back 300 ms late looked like a
+    // newer window, its Remaining (5) was trusted, and five more went into a spent window.
+    const limiter = new RateLimiter({ globalPerSecond: 50 });
+    const route = messages("100000000000000003");
+    limiter.settle(take(limiter, route, 0), route, bucketAnswer("g", 10, 9, 1), 0);
+    const permits = Array.from({ length: 9 }, () => take(limiter, route, 1_000 + 0));
+    // Discord took them in order: the nth answer says 9 - 1 - n left; all but the fifth come back at once.
+    permits.forEach((permit, n) => {
+      if (n !== 4) limiter.settle(permit, route, bucketAnswer("g", 10, 8 - n, 0.99), 1_010);
+    });
+    expect(limiter.admit(route, 1_020, LEASE).go).toBe(false);
+    limiter.settle(permits[4]!, route, bucketAnswer("g", 10, 4, 0.995), 1_300);
+    expect(limiter.admit(route, 1_301, LEASE)).toMatchObject({ go: false });
+  });
+
   it("obeys a user-scope 429 for its Retry-After and a shared-scope 429 likewise", () => {
     const limiter = new RateLimiter({ globalPerSecond: 50 });
     limiter.settle(take(limiter, messages(), 0), messages(), bucketAnswer("h", 5, 4, 5), 0);
