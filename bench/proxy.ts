@@ -114,10 +114,9 @@ async function call(system: System, bucket: Bucket, resource: string): Promise<O
   }
 }
 
-function upstream429s(): number {
-  const counters = emulator.rest.counters()[botId];
-  if (!counters) return 0;
-  return counters.rate_limited.user + counters.rate_limited.global + counters.rate_limited.shared;
+/** Every 429 the emulator has sent the bot, by scope. */
+function upstream429s(): { user: number; global: number; shared: number } {
+  return { user: 0, global: 0, shared: 0, ...emulator.rest.counters()[botId]?.rate_limited };
 }
 
 /** What the emulator allows in `ms` on `bucket`: each resource's windows × limit, under the global limit. */
@@ -133,13 +132,22 @@ interface Row {
   bucket: Bucket;
   requests: number;
   ok: number;
-  upstream429: number;
+  /** "0", or the count with its scopes: "3 (user 3)". */
+  upstream429: string;
   share: number;
   p50: number;
   p99: number;
   waited: number;
   refused: number;
   cpuMsPerRequest: Record<string, number>;
+}
+
+function difference(before: Record<string, number>, after: Record<string, number>): string {
+  const parts = Object.entries(after)
+    .map(([scope, n]) => [scope, n - (before[scope] ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  const total = parts.reduce((sum, [, n]) => sum + n, 0);
+  return total === 0 ? "0" : `${total} (${parts.map(([scope, n]) => `${scope} ${n}`).join(", ")})`;
 }
 
 async function run(
@@ -193,7 +201,7 @@ async function run(
     bucket,
     requests: outcomes.length,
     ok,
-    upstream429: upstream429s() - before429,
+    upstream429: difference(before429, upstream429s()),
     share: load === "burst" ? ok / allowedIn(bucket, elapsed) : ok / outcomes.length,
     p50: times.length ? percentile(times, 50) : Number.NaN,
     p99: times.length ? percentile(times, 99) : Number.NaN,

@@ -1,3 +1,4 @@
+import { listDurableObjectIds } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_ADMIN_KEY, TEST_PROXY_KEY } from "../fixtures/proxy-keys.ts";
@@ -68,6 +69,16 @@ describe("who may use the proxy", () => {
       expect(response.headers.get("x-porchlight-generated")).toBe("1");
     }
     expect((await state()).counters.rest).toEqual(before);
+  });
+});
+
+describe("what a stranger costs", () => {
+  it("creates no storage: wrong keys are counted in memory by the bot's own object, which exists anyway", async () => {
+    for (let n = 0; n < 30; n++)
+      await proxy(`/v10/users/${1191168914227290000 + n}`, { key: `plk_guess-${n}` });
+    // The isolate hands its counts to the configured bot's one object; nothing else is addressed.
+    expect((await listDurableObjectIds(env.REST_PROXY)).length).toBeLessThanOrEqual(1);
+    expect(await listDurableObjectIds(env.USER_PRESENCE)).toEqual([]);
   });
 });
 
