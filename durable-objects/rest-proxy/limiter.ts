@@ -27,8 +27,10 @@ interface Bucket {
   resetAt: number;
   /** The first permit of the current window here: answers to earlier permits describe an older one. */
   windowFrom: number;
-  /** The latest permits sent on this bucket, oldest first (a few windows' worth): see spentSince. */
+  /** The latest permits sent on this bucket, oldest first (a few windows' worth): see #spentBesides. */
   sends: number[];
+  /** The longest Reset-After seen: about the window's length, since a window's first answer says it. */
+  windowMs: number;
   inFlight: number;
   /** A 429 (user or shared) holds the bucket shut until then. */
   blockedUntil: number;
@@ -53,9 +55,9 @@ export interface LimiterOptions {
 
 /** Discord's global window. */
 const GLOBAL_WINDOW_MS = 1_000;
-/** An answer whose reset is this much later than ours comes from a newer window than we track. */
+/** An answer resetting later than ours by more than this (and half a window) comes from a newer window. */
 const NEW_WINDOW_SLACK_MS = 50;
-/** Send times kept per bucket beyond twice its limit. */
+/** Permits remembered per bucket beyond twice its limit. */
 const SENDS_KEPT_BEYOND_LIMIT = 16;
 /** Bounds on remembered routes and idle buckets; each is a few dozen bytes. */
 const MAX_ROUTES = 10_000;
@@ -168,6 +170,7 @@ export class RateLimiter {
         resetAt: Infinity,
         windowFrom: this.#nextPermit,
         sends: [],
+        windowMs: 0,
         inFlight: 0,
         blockedUntil: 0,
         blockScope: "user",
@@ -218,6 +221,7 @@ export class RateLimiter {
         resetAt,
         windowFrom: permit,
         sends: [],
+        windowMs: learned.resetAfterMs,
         inFlight: 0,
         blockedUntil: 0,
         blockScope: "user",
@@ -225,6 +229,7 @@ export class RateLimiter {
       return;
     }
     bucket.limit = learned.limit;
+    bucket.windowMs = Math.max(bucket.windowMs, learned.resetAfterMs);
     // Sent before this window opened here: it says how an older window ended, nothing about this one.
     if (permit < bucket.windowFrom) return;
     // Discord's count when it took this request may miss any other of ours: those sent after it, and
@@ -234,8 +239,11 @@ export class RateLimiter {
     if (bucket.resetAt === Infinity) {
       bucket.remaining = Math.min(bucket.remaining, left);
       bucket.resetAt = resetAt;
-    } else if (resetAt > bucket.resetAt + NEW_WINDOW_SLACK_MS) {
-      // Discord's window is newer than ours (ours reset late), or this answer came back slowly.
+    } else if (resetAt > bucket.resetAt + Math.max(NEW_WINDOW_SLACK_MS, bucket.windowMs / 2)) {
+      // Discord's window is newer than ours: ours reset late and requests sent since landed in the
+      // next. A newer window resets a whole window later, a slow answer of this one (its arrival
+      // late) only a little: half a window tells them apart, since a slow answer's Remaining can
+      // be too high (requests sent before it may have been counted after it and answered since).
       bucket.remaining = left;
       bucket.resetAt = resetAt;
     } else {

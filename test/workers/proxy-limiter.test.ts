@@ -161,6 +161,22 @@ describe("buckets", () => {
     expect(limiter.admit(route, 1_301, LEASE)).toMatchObject({ go: false });
   });
 
+  it("takes a slow answer for its own window even when Discord counted it before requests sent ahead of it", () => {
+    // Seen in bench:proxy again: of ten sent together, Discord took the fifth first (9 left); its
+    // answer came back last, 300 ms late. Read as a newer window, its 9 less the five sent after it
+    // left 4 that did not exist: the four sent before it had been counted after it.
+    const limiter = new RateLimiter({ globalPerSecond: 50 });
+    const route = messages("100000000000000004");
+    limiter.settle(take(limiter, route, 0), route, bucketAnswer("k", 10, 9, 1), 0);
+    const permits = Array.from({ length: 10 }, () => take(limiter, route, 1_000));
+    const order = [1, 2, 3, 4, 0, 5, 6, 7, 8, 9]; // the nth permit was Discord's order[n]-th request
+    permits.forEach((permit, n) => {
+      if (n !== 4) limiter.settle(permit, route, bucketAnswer("k", 10, 9 - order[n]!, 0.99), 1_010);
+    });
+    limiter.settle(permits[4]!, route, bucketAnswer("k", 10, 9, 0.999), 1_300);
+    expect(limiter.admit(route, 1_301, LEASE)).toMatchObject({ go: false });
+  });
+
   it("obeys a user-scope 429 for its Retry-After and a shared-scope 429 likewise", () => {
     const limiter = new RateLimiter({ globalPerSecond: 50 });
     limiter.settle(take(limiter, messages(), 0), messages(), bucketAnswer("h", 5, 4, 5), 0);
