@@ -80,12 +80,19 @@ export function embedCharacters(embeds: Embed[]): number {
   return total;
 }
 
-const messageFields = {
+const editFields = {
   content: z.string().max(MESSAGE_LIMITS.content).optional(),
   embeds: z.array(Embed).max(MESSAGE_LIMITS.embeds).optional(),
   allowed_mentions: AllowedMentions.optional(),
   /** Action rows as Discord takes them; Discord checks their insides. */
   components: z.array(z.record(z.string(), z.unknown())).max(MESSAGE_LIMITS.componentRows).optional(),
+};
+
+const messageFields = {
+  ...editFields,
+  /** Discord's own de-duplication: with enforce_nonce, a repeat within minutes returns the first message. */
+  nonce: z.union([z.string().min(1).max(MESSAGE_LIMITS.nonce), z.int()]).optional(),
+  enforce_nonce: z.boolean().optional(),
 };
 
 function checkMessage(
@@ -123,7 +130,7 @@ export type DirectMessage = z.output<typeof DirectMessage>;
 
 /** PATCH /v1/channels/:channel_id/messages/:message_id: what is given is replaced. */
 export const MessageEdit = z
-  .strictObject(messageFields)
+  .strictObject(editFields)
   .superRefine((m, ctx) => checkMessage(m, ctx, false))
   .meta({ id: "MessageEdit" });
 export type MessageEdit = z.output<typeof MessageEdit>;
@@ -142,6 +149,8 @@ export const MessageErrorType = z.enum([
   "invalid_input",
   /** No proxy key, or a wrong one. */
   "unauthorized",
+  /** The same Idempotency-Key is being sent right now, or was used for another request. */
+  "conflict",
   /** Porchlight failed; never an empty success. */
   "internal",
 ]);

@@ -1,5 +1,6 @@
 import type { GatewaySessions } from "../durable-objects/gateway-sessions.ts";
 import type { InteractionIds } from "../durable-objects/interaction-ids.ts";
+import type { MessageLedger } from "../durable-objects/message-ledger.ts";
 import type { MonitoredUsers } from "../durable-objects/monitored-users.ts";
 import type { RestProxy } from "../durable-objects/rest-proxy/index.ts";
 import type { SocketHub } from "../durable-objects/socket-hub/index.ts";
@@ -49,6 +50,8 @@ export interface Env {
   // The REST proxy (/proxy/api/v10; settings/proxy.ts reads these, README "REST proxy" lists them).
   /** One rate-limit object per bot: every limit Discord applies to that bot, shared by every isolate. */
   REST_PROXY: DurableObjectNamespace<RestProxy>;
+  /** The message API's memory per bot: DM channels and idempotency keys. */
+  MESSAGE_LEDGER: DurableObjectNamespace<MessageLedger>;
   /** The bot's token, a secret (the same bot as the gateway runner); unset, the proxy answers 503. */
   DISCORD_TOKEN?: string;
   /** Comma-separated SHA-256 hex digests of the keys that may use DISCORD_TOKEN's bot. */

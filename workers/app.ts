@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import type { Env } from "../settings/env.ts";
+import { registerMessages } from "./messages/routes.ts";
 import { documentProxy } from "./proxy/openapi.ts";
 import { registerProxy } from "./proxy/routes.ts";
 import { registerDocs } from "./routes/docs.ts";
@@ -35,6 +36,7 @@ export function createApp() {
   registerLanternStorage(app);
   registerLanyard(app);
   registerLanyardKv(app);
+  registerMessages(app);
   registerIngest(app);
   registerInteractions(app);
   documentProxy(app);

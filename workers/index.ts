@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 
 export { GatewaySessions } from "../durable-objects/gateway-sessions.ts";
 export { InteractionIds } from "../durable-objects/interaction-ids.ts";
+export { MessageLedger } from "../durable-objects/message-ledger.ts";
 export { MonitoredUsers } from "../durable-objects/monitored-users.ts";
 export { RestProxy } from "../durable-objects/rest-proxy/index.ts";
 export { SocketHub } from "../durable-objects/socket-hub/index.ts";

@@ -50,6 +50,19 @@ export function checkCall(
   if (decodes(search.slice(1).replace(/\+/g, " ")) === null)
     return fail("invalid_query", "The query string holds a malformed percent-encoding.");
 
+  const options = checkCallOptions(headers, timeouts);
+  if (!options.ok) return options;
+  return { ok: true, value: { method, route: route.value, search, ...options.value } };
+}
+
+/**
+ * Porchlight's per-call headers (X-Porchlight-On-Limit, X-Porchlight-Timeout) and the one
+ * forwarded header with a limit of its own: shared by the proxy and the message API.
+ */
+export function checkCallOptions(
+  headers: Headers,
+  timeouts: { defaultMs: number; maxMs: number },
+): Checked<Pick<ProxyCall, "onLimit" | "timeoutMs" | "auditLogReason">> {
   const onLimitHeader = headers.get(PROXY_HEADERS.onLimit);
   const onLimit = OnLimit.safeParse(onLimitHeader?.trim().toLowerCase() ?? "queue");
   if (!onLimit.success) return fail("invalid_headers", "X-Porchlight-On-Limit must be queue or reject.");
@@ -69,10 +82,7 @@ export function checkCall(
   if (auditLogReason !== null && auditLogReason.length > PROXY_LIMITS.maxAuditLogReasonBytes)
     return fail("invalid_headers", "X-Audit-Log-Reason is longer than Discord takes (512 characters).");
 
-  return {
-    ok: true,
-    value: { method, route: route.value, search, onLimit: onLimit.data, timeoutMs, auditLogReason },
-  };
+  return { ok: true, value: { onLimit: onLimit.data, timeoutMs, auditLogReason } };
 }
 
 /** The route below /api/v10, or why the path may not be forwarded. */
