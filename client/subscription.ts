@@ -334,7 +334,7 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
   }
 
   #becomeReady(state: { users: LanternUser[] } | { presences: Record<string, LanyardPresence> }): void {
-    clearTimeout(this.#connectTimer);
+    stopTimer(this.#connectTimer);
     this.#ready = true;
     this.#attempt = 0;
     const reconnected = this.#everReady;
@@ -343,7 +343,7 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
   }
 
   #startHeartbeat(intervalMs: number | undefined): void {
-    clearInterval(this.#heartbeat);
+    stopInterval(this.#heartbeat);
     if (!intervalMs || intervalMs <= 0) return;
     const socket = this.#socket;
     this.#heartbeat = setInterval(() => {
@@ -388,8 +388,8 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
     this.#socket = null;
     this.#ready = false;
     this.#initTargets = null;
-    clearInterval(this.#heartbeat);
-    clearTimeout(this.#connectTimer);
+    stopInterval(this.#heartbeat);
+    stopTimer(this.#connectTimer);
     if (this.#closed) return;
     const why = reason || this.#disconnectReason;
     if (isFinalClose(code)) this.#finish(code, why);
@@ -411,9 +411,9 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
     if (this.#closed) return;
     this.#closed = true;
     this.#ready = false;
-    clearInterval(this.#heartbeat);
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#reconnectTimer);
+    stopInterval(this.#heartbeat);
+    stopTimer(this.#connectTimer);
+    stopTimer(this.#reconnectTimer);
     this.#emitAny("close", { code, reason });
     this.#resolveClosed({ code, reason });
   }
@@ -423,6 +423,15 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
   #emitAny(type: string, payload: unknown): void {
     (this.emit as (type: string, payload: unknown) => void)(type, payload);
   }
+}
+
+// Typed for undefined because Workers' clearTimeout and clearInterval do not accept it where
+// Node's and browsers' do.
+function stopTimer(timer: ReturnType<typeof setTimeout> | undefined): void {
+  if (timer !== undefined) clearTimeout(timer);
+}
+function stopInterval(timer: ReturnType<typeof setInterval> | undefined): void {
+  if (timer !== undefined) clearInterval(timer);
 }
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
