@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../settings/env.ts";
 import { mayClaim, nextSweep } from "./interaction-claims.ts";
+import { sweepExpiredRows } from "./sql.ts";
 
 /**
  * The interaction ids one shard has accepted, each until its signature's timestamp could no longer
@@ -37,13 +38,7 @@ export class InteractionIds extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.sql.exec("DELETE FROM seen WHERE expires_at <= ?", now);
-    const next = this.ctx.storage.sql
-      .exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM seen")
-      .one().next;
-    // Whatever is left expires after now, so this sweep is in the future.
-    if (next !== null) await this.ctx.storage.setAlarm(nextSweep(null, next));
+    await sweepExpiredRows(this.ctx.storage, "seen", (next) => nextSweep(null, next));
   }
 
   /** How many ids are held: for tests and operators. */

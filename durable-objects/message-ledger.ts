@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../settings/env.ts";
 import { type Claim, decideClaim, IDEMPOTENCY_TTL_MS, type StoredSend } from "./idempotency.ts";
+import { sweepExpiredRows } from "./sql.ts";
 
 /**
  * What the message API remembers for one bot: each user's DM channel (opened once, so a direct
@@ -87,12 +88,7 @@ export class MessageLedger extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.sql.exec("DELETE FROM sends WHERE expires_at <= ?", now);
-    const next = this.ctx.storage.sql
-      .exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM sends")
-      .one().next;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    await sweepExpiredRows(this.ctx.storage, "sends");
   }
 }
 

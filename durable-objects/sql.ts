@@ -26,3 +26,21 @@ export class JsonDocument<T> {
     );
   }
 }
+
+/**
+ * An alarm's sweep of rows that carry their own expiry (`expires_at`, ms): deletes what has
+ * expired and sets the next alarm for the earliest row left, so storage holds only live rows and
+ * the object wakes no more often than its rows expire. `spaced` may move that alarm later.
+ */
+export async function sweepExpiredRows(
+  storage: DurableObjectStorage,
+  table: string,
+  spaced: (next: number) => number = (next) => next,
+): Promise<void> {
+  storage.sql.exec(`DELETE FROM ${table} WHERE expires_at <= ?`, Date.now());
+  const next = storage.sql
+    .exec<{ next: number | null }>(`SELECT MIN(expires_at) AS next FROM ${table}`)
+    .one().next;
+  // Whatever is left expires after now, so the next sweep is in the future.
+  if (next !== null) await storage.setAlarm(spaced(next));
+}

@@ -1,3 +1,4 @@
+import { PROXY_ERROR_TYPES } from "../../schemas/message-error-types.ts";
 import type { MessageError, MessageErrorType } from "../../schemas/messages.ts";
 import { PROXY_ERRORS, type ProxyErrorCode } from "../../schemas/proxy.ts";
 
@@ -46,26 +47,10 @@ export function fromDiscord(status: number, body: unknown): Failure {
   return failure(status, error("discord_error"));
 }
 
-const PROXY_TYPES: Record<ProxyErrorCode, MessageErrorType> = {
-  invalid_path: "invalid_input",
-  invalid_query: "invalid_input",
-  invalid_method: "internal",
-  invalid_headers: "invalid_input",
-  invalid_body: "invalid_input",
-  unauthorized: "unauthorized",
-  upstream_failure: "discord_unavailable",
-  upstream_timeout: "timeout",
-  proxy_timeout: "timeout",
-  locked: "discord_unavailable",
-  invalid_request_budget: "discord_unavailable",
-  banned: "discord_unavailable",
-  not_configured: "discord_unavailable",
-};
-
 /** One of the proxy's own refusals (its ProxyError code), before or instead of Discord's answer. */
 export function fromProxy(code: ProxyErrorCode, message: string, retryAfter?: number): Failure {
   const status = PROXY_ERRORS[code].status;
-  const error: MessageError["error"] = { type: PROXY_TYPES[code], status, code, text: message };
+  const error: MessageError["error"] = { type: PROXY_ERROR_TYPES[code], status, code, text: message };
   if (retryAfter !== undefined) error.retry_after = retryAfter;
   return failure(status, error);
 }
