@@ -53,7 +53,10 @@ export default defineConfig({
                 DISCORD_TOKEN: "MTE5MTE2ODkxNDIyNzIwMDAwMQ.Emu1at.HxCwroo_r-K7KWG2e-vrdDPLA4b-CNPW0aUEkw",
                 PROXY_KEYS: sha256(TEST_PROXY_KEY),
                 PROXY_ADMIN_KEYS: sha256(TEST_ADMIN_KEY),
-                PROXY_CACHE_TTLS: JSON.stringify({ "GET /users/:id": 60, "GET /channels/:id/messages/:id": 60 }),
+                PROXY_CACHE_TTLS: JSON.stringify({
+                  "GET /users/:id": 60,
+                  "GET /channels/:id/messages/:id": 60,
+                }),
                 PROXY_GATEWAY_USERS: "true",
               },
             },

@@ -162,10 +162,12 @@ describe("when Discord would refuse", () => {
   it("times out at once with 504 proxy_timeout when the wait is known to outlast the deadline", async () => {
     const channel = await freshChannel("timeout");
     for (let n = 0; n < 5; n++) await send(channel, `m${n}`);
+    const before = (await botCounters()).requests;
     const started = Date.now();
     const response = await send(channel, "never sent", { "x-porchlight-timeout": "500" });
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ code: "proxy_timeout" });
+    expect((await botCounters()).requests).toBe(before);
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 });
@@ -238,6 +240,8 @@ describe("operators", () => {
       /porchlight_proxy_requests_total\{bot="default",method="GET",route="\/users\/@me",status="200"\} \d+/,
     );
     expect(text).toContain('porchlight_proxy_locked{bot="default"} 0');
+    // The wrong keys of "what a stranger costs" above, handed over by this isolate.
+    expect(text).toMatch(/porchlight_proxy_unauthorized_total\{bot="default"\} [1-9]/);
     expect(text).not.toContain(env.DISCORD_TOKEN!);
   });
 
