@@ -1,3 +1,5 @@
+// zod-free, so importing it keeps the client free of a schema library at run time.
+import { PROXY_ERROR_TYPES } from "../schemas/message-error-types.ts";
 import type { MessageErrorType } from "../schemas/messages.ts";
 import type { ProxyErrorCode } from "../schemas/proxy.ts";
 import type { HttpErrorDetails, HttpErrorType } from "./errors.ts";
@@ -15,23 +17,6 @@ import type { HttpErrorDetails, HttpErrorType } from "./errors.ts";
  */
 
 type Answer = Omit<HttpErrorDetails, "method" | "url">;
-
-/** The proxy's own codes, as the kind of failure each is. */
-const PROXY_CODE_TYPES: Record<ProxyErrorCode, MessageErrorType> = {
-  invalid_path: "invalid_input",
-  invalid_query: "invalid_input",
-  invalid_method: "invalid_input",
-  invalid_headers: "invalid_input",
-  invalid_body: "invalid_input",
-  unauthorized: "unauthorized",
-  upstream_failure: "discord_unavailable",
-  upstream_timeout: "timeout",
-  proxy_timeout: "timeout",
-  locked: "discord_unavailable",
-  invalid_request_budget: "discord_unavailable",
-  banned: "discord_unavailable",
-  not_configured: "discord_unavailable",
-};
 
 /** The kind of failure a status alone suggests, for envelopes that do not say. */
 export function typeOfStatus(status: number): HttpErrorType {
@@ -116,8 +101,8 @@ function fromBody(status: number, body: unknown): Answer | undefined {
   if (typeof body.message === "string") {
     const code = isCode(body.code) ? body.code : 0;
     const type =
-      typeof code === "string" && code in PROXY_CODE_TYPES
-        ? PROXY_CODE_TYPES[code as ProxyErrorCode]
+      typeof code === "string" && Object.hasOwn(PROXY_ERROR_TYPES, code)
+        ? PROXY_ERROR_TYPES[code as ProxyErrorCode]
         : status >= 400 && status < 500 && status !== 401 && status !== 429
           ? "discord_error"
           : typeOfStatus(status);
