@@ -34,6 +34,7 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 const OPEN = 1;
+const NOBODY_LEFT = "nobody left to follow";
 
 export interface SubscriptionError {
   message: string;
@@ -185,20 +186,30 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
     const removed = [...new Set(typeof users === "string" ? [users] : users)].filter((id) => targets.has(id));
     if (removed.length === 0) return;
     for (const id of removed) targets.delete(id);
+    if (this.dialect === "lantern" && targets.size === 0 && this.#initTargets === null) {
+      // Not connected now, and a Lantern INIT needs someone: there is nothing to reconnect for.
+      this.#endHere(NOBODY_LEFT);
+      return;
+    }
     this.#sendOnInitialised(unsubscribeFrame(this.dialect, removed));
   }
 
   /** Ends the subscription for good. */
   close(): void {
+    this.#endHere("closed by the client");
+  }
+
+  /** Ends it from this side: the socket, if open, is closed normally (1000), and `close` carries `reason`. */
+  #endHere(reason: string): void {
     if (this.#closed) return;
     const socket = this.#socket;
     this.#socket = null;
     try {
-      socket?.close(1000, "closed by the client");
+      socket?.close(1000, reason);
     } catch {
       // Already closing.
     }
-    this.#finish(1000, "closed by the client");
+    this.#finish(1000, reason);
   }
 
   // ---- one connection ----
@@ -241,8 +252,8 @@ export class PresenceSubscription<D extends Dialect = "lantern"> extends TypedEv
   // An INIT may be sent before HELLO is read, in both dialects: sending it on open saves a round trip.
   #sendInit(): void {
     if (this.#targets !== "all" && this.#targets.size === 0 && this.dialect === "lantern") {
-      // Lantern refuses an INIT without users (4006); nobody is left to follow.
-      this.close();
+      // Lantern refuses an INIT without users (4006): nobody is left to follow.
+      this.#endHere(NOBODY_LEFT);
       return;
     }
     this.#initTargets = this.#targets === "all" ? "all" : new Set(this.#targets);
