@@ -104,6 +104,12 @@ describe("channel messages", () => {
     expect(again.body.error).toMatchObject({ type: "discord_error", code: 10008 });
   });
 
+  it("answers an unknown channel with discord_error 404 and Discord's code 10003", async () => {
+    const sent = await api("POST", "/channels/1191168914227299991/messages", { content: "nowhere" });
+    expect(sent.status).toBe(404);
+    expect(sent.body.error).toMatchObject({ type: "discord_error", status: 404, code: 10003 });
+  });
+
   it("returns the first send's message to a retry with the same Idempotency-Key, and posts once", async () => {
     const channel = await freshChannel("idempotent");
     const headers = { "idempotency-key": "order-1234" };
