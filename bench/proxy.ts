@@ -222,6 +222,88 @@ async function run(
   };
 }
 
+/**
+ * The message API (issue 12) on the same Worker: what each call costs Discord, and how fast
+ * messages reach one channel and twenty at once against the emulator's 5 per 5 s per channel.
+ */
+async function messageApi(): Promise<string> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${stack.worker.url}/v1${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bot ${KEY}`,
+        "content-type": "application/json",
+        "x-porchlight-timeout": "120000",
+      },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id?: string } }));
+  const requests = () => emulator.rest.counters()[botId]?.requests ?? 0;
+  emulator.rest.resetRateLimits();
+  const dmUser = SEED_MEMBERS[1]!.id;
+  let before = requests();
+  await post("/messages/direct", { user_id: dmUser, content: "first" });
+  const firstDm = requests() - before;
+  before = requests();
+  const laterDms = 4;
+  for (let n = 0; n < laterDms; n++)
+    await post("/messages/direct", { user_id: dmUser, content: `later ${n}` });
+  const perDm = (requests() - before) / laterDms;
+  const spread = async (channelCount: number, perChannel: number) => {
+    const channels = Array.from(
+      { length: channelCount },
+      (_, n) =>
+        world.createGuild({ name: `messages bench ${channelCount}-${n}`, channelNames: ["c"] })
+          .channelIds[0]!,
+    );
+    emulator.rest.resetRateLimits();
+    await sleep(1_200);
+    const startedRequests = requests();
+    const started = performance.now();
+    const answers = await Promise.all(
+      channels.flatMap((channel) =>
+        Array.from({ length: perChannel }, (_, n) =>
+          post(`/channels/${channel}/messages`, { content: `m${n}` }),
+        ),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const delivered = answers.filter((a) => a.status === 200).length;
+    // The emulator's create-message bucket: 5 per 5 s per channel, under the global 50 per second.
+    const windows = Math.max(1, Math.ceil((seconds * 1000) / 5_000));
+    const allowed = Math.min(
+      channelCount * 5 * windows,
+      emulator.config.restGlobalPerSecond * Math.ceil(seconds),
+    );
+    return {
+      channelCount,
+      sent: answers.length,
+      delivered,
+      seconds,
+      perRequest: (requests() - startedRequests) / answers.length,
+      share: delivered / allowed,
+    };
+  };
+  const one = await spread(1, 15);
+  const twenty = await spread(20, 10);
+  const line = (r: Awaited<ReturnType<typeof spread>>) =>
+    `| ${r.channelCount} | ${r.sent} | ${r.delivered} | ${fmt(r.seconds, 1)} | ${fmt(r.delivered / r.seconds, 2)} | ${fmt(r.share * 100, 1)}% | ${fmt(r.perRequest, 2)} |`;
+  return `## Messages (\`npm run bench:proxy\`)
+
+${machine()}. The message API on the Worker of the REST proxy's benchmark, against the emulator.
+
+**Discord requests per call**: a first direct message to a user ${firstDm} (the DM channel is opened, then
+the message sent), every later one ${fmt(perDm, 2)} (the channel is remembered); a channel message ${fmt(one.perRequest, 2)}.
+
+**Delivery** of messages sent all at once, each channel allowing 5 per 5 s (throughput as a share of
+what the emulator allowed in the time taken):
+
+| channels | sent | delivered | seconds | messages/s | share of allowed | Discord requests per message |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${line(one)}
+${line(twenty)}
+`;
+}
+
 try {
   const djsQueue = await djsProxy("queue");
   const djsReject = await djsProxy("reject");
@@ -362,6 +444,9 @@ ${cpuLines.join("\n")}
 `;
   await writeSection("proxy", body);
   console.log(body);
+  const messages = await messageApi();
+  await writeSection("messages", messages);
+  console.log(messages);
 } finally {
   for (const child of children) await child.stop().catch(() => {});
   await stack.stop();
