@@ -1,3 +1,4 @@
+import type { APIMessage } from "discord-api-types/v10";
 import { type Context, Hono } from "hono";
 import { validator } from "hono/validator";
 import { z } from "zod";
@@ -104,6 +105,18 @@ export const ControlSchemas = {
   shardId: z.coerce.number().int().min(0).max(65_535),
 };
 
+/** What a test or a reader of the state wants of a message: who sent what, without the payload's bulk. */
+function messageSummary(m: APIMessage) {
+  return {
+    id: m.id,
+    author_id: m.author.id,
+    content: m.content,
+    embeds: m.embeds.length,
+    nonce: m.nonce ?? null,
+    timestamp: m.timestamp,
+  };
+}
+
 function badRequest(c: Context, where: string, error: z.ZodError) {
   const first = error.issues[0];
   const path = first?.path.length ? `${where}.${first.path.join(".")}` : where;
@@ -171,6 +184,11 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
         }),
         presences: [...guild.presences.keys()].map((id) => world.presencePayload(guild, id)),
       })),
+      dm_channels: world.dmChannels().map(({ recipientId, channel }) => ({
+        id: channel.channel.id,
+        recipient_id: recipientId,
+        messages: channel.messages.map(messageSummary),
+      })),
       shards: gateway.shards(),
       simulator: simulator.status(),
       counters: { gateway: gateway.counters(), rest: rest.counters() },
@@ -227,6 +245,11 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
   app.post("/rest/faults/cloudflare-ban", json(ControlSchemas.cloudflareBan), (c) => {
     rest.faults.banCloudflare(c.req.valid("json").seconds);
     return c.json(rest.faults.list(), 201);
+  });
+
+  app.get("/channels/:channel_id/messages", param("channel_id", snowflake), (c) => {
+    const { channel_id } = c.req.valid("param");
+    return c.json({ channel_id, messages: world.requireChannel(channel_id).messages.map(messageSummary) });
   });
 
   app.post("/guilds", json(ControlSchemas.guild), (c) => {

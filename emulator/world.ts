@@ -84,6 +84,9 @@ export interface EmulatedChannel {
   messages: APIMessage[];
 }
 
+/** How long enforce_nonce remembers a nonce; Discord says "the past few minutes". */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 /** Messages kept per channel; older ones are dropped, as a test never needs a long history. */
 export const MESSAGES_KEPT_PER_CHANNEL = 100;
 
@@ -377,6 +380,30 @@ export class World extends EventEmitter<WorldEvents> {
       if (dropped) this.#reactions.delete(dropped.id);
     }
     return message;
+  }
+
+  /** The author's message with this nonce in the channel within NONCE_WINDOW_MS, or null. */
+  messageWithNonce(
+    channelId: string,
+    authorId: string,
+    nonce: string | number,
+    now = Date.now(),
+  ): APIMessage | null {
+    const messages = this.requireChannel(channelId).messages;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!;
+      if (now - Date.parse(m.timestamp) > NONCE_WINDOW_MS) break;
+      if (m.author.id === authorId && m.nonce === nonce) return m;
+    }
+    return null;
+  }
+
+  /** DM channels opened so far, with their recipient. */
+  dmChannels(): Array<{ recipientId: string; channel: EmulatedChannel }> {
+    return [...this.#dmChannels].map(([recipientId, id]) => ({
+      recipientId,
+      channel: this.requireChannel(id),
+    }));
   }
 
   requireMessage(channelId: string, messageId: string): APIMessage {

@@ -5,6 +5,13 @@ import { attachmentsFor, readMessageBody } from "../message-body.ts";
 import { applyMessageEdit, parseMessageCreate, parseMessageEdit } from "../messages.ts";
 import type { DefineRoute, RestDeps } from "../routing.ts";
 
+/** A message's nonce (a string or an integer, as Discord takes it) and whether it must be unique. */
+function nonceOf(json: unknown): { nonce: string | number | undefined; enforce: boolean } {
+  if (!isObject(json)) return { nonce: undefined, enforce: false };
+  const nonce = typeof json.nonce === "string" || typeof json.nonce === "number" ? json.nonce : undefined;
+  return { nonce, enforce: json.enforce_nonce === true };
+}
+
 export function channelRoutes(route: DefineRoute, { world, urls }: RestDeps): void {
   const message = "/channels/:channel_id/messages/:message_id";
 
@@ -15,9 +22,22 @@ export function channelRoutes(route: DefineRoute, { world, urls }: RestDeps): vo
     world.requireChannel(channelId);
     const body = await readMessageBody(c);
     const { content, ...extra } = parseMessageCreate(body.json, { attachments: body.files.length });
+    const { nonce, enforce } = nonceOf(body.json);
+    // Discord: with enforce_nonce, a message by the same author with the same nonce in the last
+    // few minutes is returned instead of a new one, which is what makes a retried send safe.
+    const earlier =
+      enforce && nonce !== undefined
+        ? world.messageWithNonce(channelId, world.application.bot.id, nonce)
+        : null;
+    if (earlier) return c.json(earlier);
     const attachments = attachmentsFor(body, channelId, world.ids, urls.cdn);
     const author = world.requireUser(world.application.bot.id);
-    return c.json(world.createMessage(channelId, author, content, { ...extra, attachments }));
+    const sent = world.createMessage(channelId, author, content, {
+      ...extra,
+      attachments,
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+    return c.json(sent);
   });
 
   route("GET", message, BUCKETS.getMessage, (c) =>
