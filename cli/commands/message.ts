@@ -87,34 +87,31 @@ function sendOptions(context: CommandContext) {
   };
 }
 
-export const messageDirect: Command = {
-  path: ["message", "direct"],
-  usage: "<user_id> <content>",
-  summary: "send a direct message to a user (needs the proxy key)",
-  details: DETAILS,
-  options: MESSAGE_OPTIONS,
-  needs: "key",
-  minArgs: 2,
-  maxArgs: 2,
-  async run(context) {
-    const [userId, content] = context.args as [string, string];
-    const message = await messageOf(content, context);
-    return report(context, await context.client.messages.direct(userId, message, sendOptions(context)));
-  },
-};
+/** `message direct` and `message channel`: the same command but for whom the message goes to. */
+function sendCommand(kind: "direct" | "channel"): Command {
+  const direct = kind === "direct";
+  return {
+    path: ["message", kind],
+    usage: direct ? "<user_id> <content>" : "<channel_id> <content>",
+    summary: direct
+      ? "send a direct message to a user (needs the proxy key)"
+      : "send a message to a channel (needs the proxy key)",
+    details: DETAILS,
+    options: MESSAGE_OPTIONS,
+    needs: "key",
+    minArgs: 2,
+    maxArgs: 2,
+    async run(context) {
+      const [target, content] = context.args as [string, string];
+      const message = await messageOf(content, context);
+      const { messages } = context.client;
+      const sent = direct
+        ? await messages.direct(target, message, sendOptions(context))
+        : await messages.send(target, message, sendOptions(context));
+      return report(context, sent);
+    },
+  };
+}
 
-export const messageChannel: Command = {
-  path: ["message", "channel"],
-  usage: "<channel_id> <content>",
-  summary: "send a message to a channel (needs the proxy key)",
-  details: DETAILS,
-  options: MESSAGE_OPTIONS,
-  needs: "key",
-  minArgs: 2,
-  maxArgs: 2,
-  async run(context) {
-    const [channelId, content] = context.args as [string, string];
-    const message = await messageOf(content, context);
-    return report(context, await context.client.messages.send(channelId, message, sendOptions(context)));
-  },
-};
+export const messageDirect = sendCommand("direct");
+export const messageChannel = sendCommand("channel");

@@ -269,5 +269,14 @@ describe("docs", () => {
     for (const code of ["invalid_path", "proxy_timeout", "upstream_timeout", "locked", "banned"])
       expect(post.description).toContain(`\`${code}\``);
     expect(spec.components.schemas).toHaveProperty("ProxyError");
+    // The message API beside it, from schemas/messages.ts.
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/messages/direct",
+        "/v1/channels/{channel_id}/messages",
+        "/v1/guilds/{guild_id}/channels",
+      ]),
+    );
+    expect(spec.components.schemas).toHaveProperty("MessageError");
   });
 });

@@ -18,6 +18,7 @@ import {
   wireBot,
 } from "../../../scripts/lib/local-stack.ts";
 import { freePort } from "../../../scripts/lib/processes.ts";
+import { writeTokenFor } from "../helpers/stacks.ts";
 
 /**
  * `porchlight` as a user runs it: a child process (Node running cli/porchlight.ts, as the bin
@@ -95,22 +96,7 @@ function porchlight(
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
-async function token(userId: string): Promise<string> {
-  const response = await fetch(`${stack.emulator.urls.control}/interactions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      user_id: userId,
-      guild_id: stack.guildId,
-      data: {
-        name: "storage",
-        options: [{ type: 2, name: "token", options: [{ type: 1, name: "create" }] }],
-      },
-    }),
-  });
-  const reply = (await response.json()) as { body: { data: { content: string } } };
-  return /pl_[A-Za-z0-9_-]{43}/.exec(reply.body.data.content)![0];
-}
+const token = (userId: string) => writeTokenFor(stack, userId);
 
 /** One error line on stderr (a usage error adds the line pointing at --help). */
 const errorLine = (run: Run) => run.stderr.trim().split("\n")[0]!;

@@ -1,8 +1,8 @@
 import { PorchlightClient, PorchlightHttpError } from "porchlight/client";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startWorkerStack, type WorkerStack } from "../../../bench/lib/stack.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { WorkerStack } from "../../../bench/lib/stack.ts";
 import { SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
-import { proxyVarsFor } from "../../../scripts/lib/local-stack.ts";
+import { useProxyStack } from "../helpers/stacks.ts";
 
 /**
  * The client's message and guild calls against the message API: the Worker under wrangler dev,
@@ -17,21 +17,11 @@ let stack: WorkerStack;
 let client: PorchlightClient;
 let general: string;
 
-beforeAll(async () => {
-  stack = await startWorkerStack({
-    workerVars: (emulator) =>
-      proxyVarsFor({ http: emulator.urls.http, token: emulator.world.application.botToken }, KEY),
-  });
+const proxied = useProxyStack(KEY);
+beforeAll(() => {
+  stack = proxied.stack;
   client = new PorchlightClient({ url: stack.worker.url, key: KEY });
   general = stack.emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach(async () => {
-  await fetch(`${stack.emulator.urls.control}/rest/faults`, { method: "DELETE" });
 });
 
 /** A channel of its own, so one test's rate-limit bucket is not another's. */

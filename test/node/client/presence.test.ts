@@ -11,6 +11,7 @@ import { type InProcessStack, markedPresence, startInProcessStack } from "../../
 import { credentialsFor } from "../../../emulator/credentials.ts";
 import { SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
 import { emulatorApplication, wireBot } from "../../../scripts/lib/local-stack.ts";
+import { writeTokenFor } from "../helpers/stacks.ts";
 
 /**
  * The client library against the real stack, as `npm start` runs it: the emulator in this process,
@@ -54,25 +55,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Discord invoking the bot's /storage token create for `userId`: the token from its reply. */
-async function tokenFor(userId: string): Promise<string> {
-  const response = await fetch(`${stack.emulator.urls.control}/interactions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      user_id: userId,
-      guild_id: stack.guildId,
-      data: {
-        name: "storage",
-        options: [{ type: 2, name: "token", options: [{ type: 1, name: "create" }] }],
-      },
-    }),
-  });
-  const result = (await response.json()) as { body: { data: { content: string } } };
-  const token = /pl_[A-Za-z0-9_-]{43}/.exec(result.body.data.content)?.[0];
-  if (!token) throw new Error(`no token in the bot's reply: ${result.body.data.content}`);
-  return token;
-}
+const tokenFor = (userId: string) => writeTokenFor(stack, userId);
 
 /** The first `type` event whose payload passes `match`, within `timeoutMs`. */
 function nextEvent<D extends Dialect, K extends keyof SubscriptionEvents<D>>(

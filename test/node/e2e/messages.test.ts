@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startWorkerStack, type WorkerStack } from "../../../bench/lib/stack.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { WorkerStack } from "../../../bench/lib/stack.ts";
 import { SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
-import { proxyVarsFor } from "../../../scripts/lib/local-stack.ts";
+import { useProxyStack } from "../helpers/stacks.ts";
 
 /**
  * The message API end to end: the Worker under wrangler dev, the emulator over real HTTP. Every
@@ -15,21 +15,11 @@ let stack: WorkerStack;
 let botId: string;
 let general: string;
 
-beforeAll(async () => {
-  stack = await startWorkerStack({
-    workerVars: (emulator) =>
-      proxyVarsFor({ http: emulator.urls.http, token: emulator.world.application.botToken }, KEY),
-  });
+const proxied = useProxyStack(KEY);
+beforeAll(() => {
+  stack = proxied.stack;
   botId = stack.emulator.world.application.bot.id;
   general = stack.emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach(async () => {
-  await fetch(`${stack.emulator.urls.control}/rest/faults`, { method: "DELETE" });
 });
 
 interface Sent {
