@@ -40,8 +40,16 @@ function isScope(value: string | null): value is RateLimitScope {
 
 export class RequestCounters {
   readonly #byToken = new Map<string, TokenCounters>();
+  /** When each key's first counted request was answered (ms since the epoch). */
+  readonly #firstAt = new Map<string, number>();
+
+  /** When Discord (the emulator) first answered `tokenKey` since the counters were zeroed, or null. */
+  firstAnsweredAt(tokenKey: string): number | null {
+    return this.#firstAt.get(tokenKey) ?? null;
+  }
 
   record(tokenKey: string, response: CountedResponse): void {
+    if (!this.#firstAt.has(tokenKey)) this.#firstAt.set(tokenKey, Date.now());
     const counters = this.#for(tokenKey);
     counters.requests += 1;
     if (response.route) {
@@ -78,6 +86,7 @@ export class RequestCounters {
   /** Forgets every count, as if no request had been made. */
   clear(): void {
     this.#byToken.clear();
+    this.#firstAt.clear();
   }
 
   #for(tokenKey: string): TokenCounters {

@@ -59,6 +59,8 @@ export interface Rest {
   resetRateLimits(): void;
   /** resetRateLimits() and zeroes the counters; faults stay. */
   reset(): void;
+  /** When a key's first request since the last reset() was answered (ms since the epoch): when Discord first heard of a burst. */
+  firstAnsweredAt(tokenKey: string): number | null;
   faults: RestFaults;
   /** Every bot and webhook route, as registered. */
   routes(): RegisteredRoute[];
@@ -168,6 +170,7 @@ export function createRest(deps: RestDeps): Rest {
   return {
     app,
     counters: () => counters.snapshot(),
+    firstAnsweredAt: (tokenKey) => counters.firstAnsweredAt(tokenKey),
     resetRateLimits,
     reset() {
       resetRateLimits();

@@ -312,3 +312,18 @@ describe("application commands", () => {
     expect((await call("PUT", globalPath(), { body: many.slice(0, 100) })).body).toHaveLength(100);
   });
 });
+
+describe("when Discord first heard", () => {
+  it("remembers when each key's first request since the last reset was answered", async () => {
+    emulator.rest.reset();
+    expect(emulator.rest.firstAnsweredAt("unauthenticated")).toBeNull();
+    const before = Date.now();
+    await call("GET", "/users/@me", { authorization: null });
+    const first = emulator.rest.firstAnsweredAt("unauthenticated")!;
+    expect(first).toBeGreaterThanOrEqual(before);
+    await call("GET", "/users/@me", { authorization: null });
+    expect(emulator.rest.firstAnsweredAt("unauthenticated")).toBe(first);
+    emulator.rest.reset();
+    expect(emulator.rest.firstAnsweredAt("unauthenticated")).toBeNull();
+  });
+});
