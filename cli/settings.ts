@@ -1,3 +1,4 @@
+import { LOCAL_PROXY_KEY } from "../settings/local.ts";
 import { UsageError } from "./exit-codes.ts";
 
 /**
@@ -9,8 +10,7 @@ import { UsageError } from "./exit-codes.ts";
 
 export const DEFAULT_URL = "http://127.0.0.1:8787";
 
-/** scripts/lib/local-stack.ts LOCAL_PROXY_KEY, which `npm start` uses when PROXY_KEY is unset. */
-export const LOCAL_PROXY_KEY = "plk_local-development-key-change-me-0000000000000";
+export { LOCAL_PROXY_KEY };
 
 export interface Settings {
   url: string;

@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import type {
-  AcquireAnswer,
-  AcquireRequest,
-  RateLimitedRoute,
-  Refusal,
-  SettleReport,
+import {
+  type AcquireAnswer,
+  type AcquireRequest,
+  PROXY_ERRORS,
+  type RateLimitedRoute,
+  type Refusal,
+  type SettleReport,
 } from "../../schemas/proxy.ts";
 import type { Env } from "../../settings/env.ts";
 import { invalidRequestBudget, type ProxyBot, proxyBot } from "../../settings/proxy.ts";
@@ -198,7 +199,7 @@ export class RestProxy extends DurableObject<Env> {
       return;
     }
     const { refusal } = answer;
-    this.#metrics.request(route.method, route.bucketRoute, REFUSAL_STATUS[refusal.kind]);
+    this.#metrics.request(route.method, route.bucketRoute, refusalStatus(refusal.kind));
     if (refusal.kind === "rate_limited") this.#metrics.rateLimited(refusal.scope, "proxy");
   }
 
@@ -211,14 +212,10 @@ export class RestProxy extends DurableObject<Env> {
   }
 }
 
-/** The status the Worker answers each refusal with (workers/proxy/answers.ts). */
-export const REFUSAL_STATUS: Record<Refusal["kind"], number> = {
-  rate_limited: 429,
-  proxy_timeout: 504,
-  locked: 503,
-  invalid_request_budget: 503,
-  banned: 503,
-};
+/** The status the Worker answers a refusal with: a Discord-shaped 429, or the proxy error of that name. */
+function refusalStatus(kind: Refusal["kind"]): number {
+  return kind === "rate_limited" ? 429 : PROXY_ERRORS[kind].status;
+}
 
 /** The rate-limit object of the bot named `bot` (settings/proxy.ts names bots). */
 export function proxyObject(env: Env, bot: string): DurableObjectStub<RestProxy> {

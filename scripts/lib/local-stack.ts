@@ -163,8 +163,7 @@ export function workerVarsFor(
   return vars;
 }
 
-/** `npm start`'s proxy key when PROXY_KEY is unset: documented in the README, good for loopback only. */
-export const LOCAL_PROXY_KEY = "plk_local-development-key-change-me-0000000000000";
+export { LOCAL_PROXY_KEY } from "../../settings/local.ts";
 
 /**
  * The Worker's REST proxy settings for a local stack: the emulator's bot behind `proxyKey`. The

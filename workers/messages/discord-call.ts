@@ -11,7 +11,10 @@ import { type Failure, fromDiscord, fromProxy, internal, proxyRateLimited } from
  * failure turned into the message API's error shape.
  */
 
-export type DiscordResult<T> = { ok: true; status: number; value: T } | { ok: false; failure: Failure };
+/** `text` is Discord's body as it came, so an answer passed on whole is not serialised again. */
+export type DiscordResult<T> =
+  | { ok: true; status: number; value: T; text: string }
+  | { ok: false; failure: Failure };
 
 export async function discordCall<T>(
   env: Parameters<typeof forward>[0],
@@ -33,7 +36,7 @@ export async function discordCall<T>(
   );
   const text = await response.text();
   const json = parse(text);
-  if (response.ok) return { ok: true, status: response.status, value: json as T };
+  if (response.ok) return { ok: true, status: response.status, value: json as T, text };
   if (response.headers.get(PROXY_HEADERS.generated) === "1") {
     const made = (json ?? {}) as { code?: ProxyErrorCode; message?: string; retry_after?: number };
     if (response.status === 429) return { ok: false, failure: proxyRateLimited(made.retry_after ?? 1) };

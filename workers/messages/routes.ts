@@ -207,7 +207,7 @@ function isFailure(value: unknown): value is Failure {
 }
 
 function answer(result: Awaited<ReturnType<typeof discordCall>>): Response | Failure {
-  return result.ok ? Response.json(result.value, { status: result.status }) : result.failure;
+  return result.ok ? passOn(result.text, result.status) : result.failure;
 }
 
 /**
@@ -277,7 +277,7 @@ async function idempotent(
     header ?? (message.enforce_nonce && message.nonce !== undefined ? `nonce:${message.nonce}` : null);
   if (key === null) {
     const result = await send(message);
-    return result.ok ? Response.json(result.value) : result.failure;
+    return result.ok ? passOn(result.text) : result.failure;
   }
   const fingerprint = await sha256Hex(`${scope}\n${JSON.stringify(message)}`);
   const ledger = messageLedger(call.c.env, call.caller.bot.name);
@@ -293,15 +293,19 @@ async function idempotent(
   const nonce = message.nonce ?? (await sha256Hex(`idempotency:${key}`)).slice(0, MESSAGE_LIMITS.nonce);
   const result = await send({ ...message, nonce, enforce_nonce: true });
   if (result.ok) {
-    const body = JSON.stringify(result.value);
-    await ledger.complete(key, 200, body);
-    return new Response(body, { headers: { "content-type": "application/json" } });
+    await ledger.complete(key, 200, result.text);
+    return passOn(result.text);
   }
   // Refused before or by Discord, nothing was posted: a retry may go. A timeout or an unreachable
   // Discord leaves the claim until it lapses, and the nonce answers for the rest.
   if (result.failure.body.error.type !== "timeout" && result.failure.httpStatus !== 502)
     await ledger.release(key);
   return result.failure;
+}
+
+/** Discord's JSON answer, passed on as it came. */
+function passOn(text: string, status = 200): Response {
+  return new Response(text, { status, headers: { "content-type": "application/json" } });
 }
 
 function conflict(text: string, retryAfter?: number): Failure {

@@ -1,6 +1,6 @@
 import { PROXY_HEADERS } from "../../schemas/proxy.ts";
 import type { ProxyBot } from "../../settings/proxy.ts";
-import { hashesEqual, randomSecret, sha256Hex } from "../../settings/secrets.ts";
+import { hashesEqual, sha256Hex } from "../../settings/secrets.ts";
 
 /**
  * Who may use the proxy. Callers hold proxy keys, never the bot's token: @discordjs/rest sends its
@@ -10,12 +10,6 @@ import { hashesEqual, randomSecret, sha256Hex } from "../../settings/secrets.ts"
  * Authorization (`auth: false`: interaction callbacks and webhooks) carry a key. Keys are configured as SHA-256 digests and compared in constant
  * time, so neither the settings nor a timing difference give one away.
  */
-
-export const PROXY_KEY_PREFIX = "plk_";
-
-export function generateProxyKey(): string {
-  return randomSecret(PROXY_KEY_PREFIX);
-}
 
 export interface Caller {
   bot: ProxyBot;
@@ -41,10 +35,8 @@ export async function callerOf(headers: Headers, bots: ProxyBot[]): Promise<Call
   }
   if (!key || key.length > 256) return null;
   const hash = await sha256Hex(key);
-  let found: ProxyBot | null = null;
-  // Every configured hash is compared, so the time taken says nothing about which bot (if any) matched.
-  for (const bot of bots)
-    for (const candidate of bot.keyHashes) if (hashesEqual(hash, candidate)) found = bot;
+  const matched = bots.map((bot) => matchesAny(hash, bot.keyHashes));
+  const found = bots[matched.lastIndexOf(true)] ?? null;
   if (!found) return null;
   const named = headers.get(PROXY_HEADERS.bot)?.trim();
   if (named && named !== found.name) return null;
@@ -55,8 +47,15 @@ export async function callerOf(headers: Headers, bots: ProxyBot[]): Promise<Call
 export async function holdsKey(headers: Headers, hashes: string[]): Promise<boolean> {
   const key = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization")?.trim() ?? "")?.[1];
   if (!key || key.length > 256 || hashes.length === 0) return false;
-  const hash = await sha256Hex(key);
-  let held = false;
-  for (const candidate of hashes) if (hashesEqual(hash, candidate)) held = true;
-  return held;
+  return matchesAny(await sha256Hex(key), hashes);
+}
+
+/**
+ * Whether `hash` is among `candidates`, comparing every one with no early exit, so the time taken
+ * says nothing about which (if any) matched.
+ */
+function matchesAny(hash: string, candidates: string[]): boolean {
+  let matched = false;
+  for (const candidate of candidates) if (hashesEqual(hash, candidate)) matched = true;
+  return matched;
 }
