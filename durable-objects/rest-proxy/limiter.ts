@@ -210,11 +210,13 @@ export class RateLimiter {
     const id = first === undefined || first === learned.limit ? learned.hash : `${learned.hash}~${routeKey}`;
     this.#limits.set(id, learned.limit);
     this.#remember(routeKey, id);
+    this.#adoptUnknown(routeKey, id, now);
     const key = `${id}:${route.major}`;
     const resetAt = now + learned.resetAfterMs;
     const bucket = this.#buckets.get(key);
     if (!bucket) {
-      // Requests already in flight on this bucket (sent while it was unknown) are not counted yet.
+      // An unknown route sends one request per major at a time, and this one is answered: nothing
+      // else is in flight on this major, so Discord's Remaining is the whole truth here.
       this.#buckets.set(key, {
         limit: learned.limit,
         remaining: learned.remaining,
@@ -251,6 +253,28 @@ export class RateLimiter {
       // so the earliest is the closest safe estimate, and the least remaining the truest.
       bucket.remaining = Math.min(bucket.remaining, left);
       bucket.resetAt = Math.min(bucket.resetAt, resetAt);
+    }
+  }
+
+  /**
+   * Requests sent on other majors while the route was unknown (one each) now count against the
+   * bucket it turned out to be: without this, a burst over several guilds sends each of them one
+   * request more than a window holds (bench:proxy saw it after an idle object lost its state).
+   */
+  #adoptUnknown(routeKey: string, id: string, now: number): void {
+    const prefix = `?${routeKey}:`;
+    for (const [permit, held] of this.#permits) {
+      if (!held.bucketKey?.startsWith(prefix)) continue;
+      this.#buckets.delete(held.bucketKey);
+      const major = held.bucketKey.slice(prefix.length);
+      held.bucketKey = `${id}:${major}`;
+      const fresh = !this.#buckets.has(held.bucketKey);
+      const bucket = this.#bucketFor({ key: held.bucketKey, id }, now);
+      // Discord counted it first on a fresh window, so its answer is this window's and may teach it.
+      if (fresh) bucket.windowFrom = permit;
+      bucket.remaining -= 1;
+      bucket.inFlight += 1;
+      bucket.sends.push(permit);
     }
   }
 
