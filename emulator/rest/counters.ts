@@ -21,6 +21,12 @@ export interface TokenCounters {
   by_route: Record<string, RouteCounters>;
 }
 
+/** The first and the latest answer to one key, in ms since the epoch. */
+export interface AnsweredSpan {
+  first: number;
+  last: number;
+}
+
 export type RateLimitScope = keyof TokenCounters["rate_limited"];
 
 /** What a finished response tells the counters. */
@@ -30,6 +36,8 @@ export interface CountedResponse {
   scope: string | null;
   /** "<METHOD> <route template>" of the registered route the request matched, if any. */
   route?: string;
+  /** The request's path, e.g. "/api/v10/guilds/1/members/2". */
+  path?: string;
   /** Answered by the Cloudflare ban: a 429 that is neither a rate limit nor an invalid request. */
   cloudflareBanned?: boolean;
 }
@@ -38,18 +46,29 @@ function isScope(value: string | null): value is RateLimitScope {
   return value === "user" || value === "global" || value === "shared";
 }
 
+/** Spans remembered (per key, and per key and path) between two zeroings. */
+const MAX_SPANS = 10_000;
+
 export class RequestCounters {
   readonly #byToken = new Map<string, TokenCounters>();
-  /** When each key's first counted request was answered (ms since the epoch). */
-  readonly #firstAt = new Map<string, number>();
+  /** When each key's first and latest counted requests were answered, and each key and path's. */
+  readonly #answered = new Map<string, AnsweredSpan>();
 
-  /** When Discord (the emulator) first answered `tokenKey` since the counters were zeroed, or null. */
-  firstAnsweredAt(tokenKey: string): number | null {
-    return this.#firstAt.get(tokenKey) ?? null;
+  /**
+   * When Discord (the emulator) first and last answered `tokenKey` since the counters were zeroed
+   * (on `path` alone when given, e.g. one guild's members: one bucket's traffic), or null.
+   */
+  answeredBetween(tokenKey: string, path?: string): AnsweredSpan | null {
+    const span = this.#answered.get(path === undefined ? tokenKey : `${tokenKey} ${path}`);
+    return span ? { ...span } : null;
   }
 
   record(tokenKey: string, response: CountedResponse): void {
-    if (!this.#firstAt.has(tokenKey)) this.#firstAt.set(tokenKey, Date.now());
+    const now = Date.now();
+    this.#stretch(tokenKey, now);
+    // Bounded so a long run over many paths stays small; a benchmark zeroes the counters first.
+    if (response.path !== undefined && this.#answered.size < MAX_SPANS)
+      this.#stretch(`${tokenKey} ${response.path}`, now);
     const counters = this.#for(tokenKey);
     counters.requests += 1;
     if (response.route) {
@@ -84,9 +103,15 @@ export class RequestCounters {
   }
 
   /** Forgets every count, as if no request had been made. */
+  #stretch(key: string, now: number): void {
+    const span = this.#answered.get(key);
+    if (span) span.last = now;
+    else this.#answered.set(key, { first: now, last: now });
+  }
+
   clear(): void {
     this.#byToken.clear();
-    this.#firstAt.clear();
+    this.#answered.clear();
   }
 
   #for(tokenKey: string): TokenCounters {

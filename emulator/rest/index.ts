@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { requestTokenKey, requireBot } from "./auth.ts";
-import { RequestCounters, type TokenCounters } from "./counters.ts";
+import { type AnsweredSpan, RequestCounters, type TokenCounters } from "./counters.ts";
 import { discordErrorFor, RestErrors } from "./errors.ts";
 import { RestFaults } from "./faults.ts";
 import {
@@ -59,8 +59,8 @@ export interface Rest {
   resetRateLimits(): void;
   /** resetRateLimits() and zeroes the counters; faults stay. */
   reset(): void;
-  /** When a key's first request since the last reset() was answered (ms since the epoch): when Discord first heard of a burst. */
-  firstAnsweredAt(tokenKey: string): number | null;
+  /** When a key's first and latest requests since the last reset() were answered (on one path, if given): how long Discord heard a burst. */
+  answeredBetween(tokenKey: string, path?: string): AnsweredSpan | null;
   faults: RestFaults;
   /** Every bot and webhook route, as registered. */
   routes(): RegisteredRoute[];
@@ -170,7 +170,7 @@ export function createRest(deps: RestDeps): Rest {
   return {
     app,
     counters: () => counters.snapshot(),
-    firstAnsweredAt: (tokenKey) => counters.firstAnsweredAt(tokenKey),
+    answeredBetween: (tokenKey, path) => counters.answeredBetween(tokenKey, path),
     resetRateLimits,
     reset() {
       resetRateLimits();

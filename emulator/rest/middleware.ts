@@ -40,6 +40,7 @@ export function countRequests(counters: RequestCounters, classify: (c: Context) 
       status: c.res.status,
       scope: c.res.headers.get("X-RateLimit-Scope"),
       route: info.route?.key,
+      path: c.req.path,
       cloudflareBanned: info.cloudflareBanned,
     });
   };

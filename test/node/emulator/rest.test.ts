@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { ChannelType } from "discord-api-types/v10";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resolveConfig, urlsFor } from "../../../emulator/config.ts";
@@ -314,16 +315,23 @@ describe("application commands", () => {
 });
 
 describe("when Discord first heard", () => {
-  it("remembers when each key's first request since the last reset was answered", async () => {
+  it("remembers when each key's first and latest requests since the last reset were answered", async () => {
     emulator.rest.reset();
-    expect(emulator.rest.firstAnsweredAt("unauthenticated")).toBeNull();
+    expect(emulator.rest.answeredBetween("unauthenticated")).toBeNull();
     const before = Date.now();
     await call("GET", "/users/@me", { authorization: null });
-    const first = emulator.rest.firstAnsweredAt("unauthenticated")!;
-    expect(first).toBeGreaterThanOrEqual(before);
+    const once = emulator.rest.answeredBetween("unauthenticated")!;
+    expect(once.first).toBeGreaterThanOrEqual(before);
+    expect(once.last).toBe(once.first);
+    await sleep(5);
     await call("GET", "/users/@me", { authorization: null });
-    expect(emulator.rest.firstAnsweredAt("unauthenticated")).toBe(first);
+    const twice = emulator.rest.answeredBetween("unauthenticated")!;
+    expect(twice.first).toBe(once.first);
+    expect(twice.last).toBeGreaterThan(once.first);
+    // And per path: one bucket's traffic, apart from the key's other requests.
+    expect(emulator.rest.answeredBetween("unauthenticated", "/api/v10/users/@me")).toEqual(twice);
+    expect(emulator.rest.answeredBetween("unauthenticated", "/api/v10/gateway")).toBeNull();
     emulator.rest.reset();
-    expect(emulator.rest.firstAnsweredAt("unauthenticated")).toBeNull();
+    expect(emulator.rest.answeredBetween("unauthenticated")).toBeNull();
   });
 });
