@@ -15,6 +15,8 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   world?: World;
   /** Start the presence simulator at once. */
   simulate?: SimulatorOptions;
+  /** REST's clock (rate-limit windows and X-RateLimit-Reset), e.g. skewed from the machine's for a test. */
+  restClock?: () => number;
 }
 
 /** A running emulator: its URLs, and handles for tests that drive it without HTTP. */
@@ -33,14 +35,20 @@ export interface Emulator {
  * the root and the control API under /_emulator, all on one port.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { world: givenWorld, simulate, ...overrides } = options;
+  const { world: givenWorld, simulate, restClock, ...overrides } = options;
   const config = resolveConfig(overrides);
   const world = givenWorld ?? createSeededWorld();
   // Filled in once the port is known; nothing reads it before the first request.
   const urls: EmulatorUrls = urlsFor(config.host, config.port);
 
   const gateway = createGateway({ world, config, urls });
-  const rest = createRest({ world, config, urls, sessionStartLimit: () => gateway.sessionStartLimit() });
+  const rest = createRest({
+    world,
+    config,
+    urls,
+    sessionStartLimit: () => gateway.sessionStartLimit(),
+    now: restClock,
+  });
   const simulator = new Simulator(world);
 
   const app = new Hono();
