@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { FONT_STACK } from "../../workers/cards/frame.ts";
 import { type ImageLoaderOptions, loadImages } from "../../workers/cards/image-loader.ts";
 import { isAllowedImageUrl, sizedImageUrl } from "../../workers/cards/images.ts";
 import { imageDataUri, sniffImageType } from "../../workers/cards/mime.ts";
@@ -44,6 +45,35 @@ describe("text", () => {
   it("escapeXml escapes markup and drops what XML forbids", () => {
     expect(escapeXml(`<a href="x">&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
     expect(escapeXml("a\u0000b\uD800c\uFFFEd😀")).toBe("abcd😀");
+  });
+});
+
+describe("the font stack", () => {
+  const faces = FONT_STACK.split(", ").map((face) => face.replace(/^'(.*)'$/, "$1"));
+
+  // A reader's system draws the card (an <img> loads no fonts), so each platform must find a face
+  // for every script a name may be in among those the card names.
+  it.each([
+    [
+      "macOS",
+      { latin: "-apple-system", emoji: "Apple Color Emoji", cjk: "Hiragino Sans", arabic: "Geeza Pro" },
+    ],
+    ["Windows", { latin: "Segoe UI", emoji: "Segoe UI Emoji", cjk: "Microsoft YaHei", arabic: "Segoe UI" }],
+    [
+      "Linux",
+      { latin: "Noto Sans", emoji: "Noto Color Emoji", cjk: "Noto Sans CJK JP", arabic: "Noto Sans Arabic" },
+    ],
+  ])("names %s's faces for Latin, emoji, CJK and Arabic", (_, platform) => {
+    for (const face of Object.values(platform)) expect(faces).toContain(face);
+  });
+
+  it("puts the generic sans-serif after the UI faces and before the emoji and script faces", () => {
+    const at = (face: string) => faces.indexOf(face);
+    expect(at("sans-serif")).toBeGreaterThan(at("Arial"));
+    expect(at("sans-serif")).toBeLessThan(at("Apple Color Emoji"));
+    // Emoji faces before the CJK ones, which also draw some symbols, but in black and white.
+    expect(at("Noto Color Emoji")).toBeLessThan(at("Hiragino Sans"));
+    expect(new Set(faces).size).toBe(faces.length);
   });
 });
 

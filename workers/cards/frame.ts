@@ -3,15 +3,38 @@ import type { Palette } from "./theme.ts";
 import { type Attributes, el, type Markup, text } from "./xml.ts";
 
 /**
- * The font stack: GitHub's own UI stack, then the platforms' emoji faces. A README's readers view
- * the card inside GitHub, so it draws in the same face as the page around it on every platform
- * (San Francisco, Segoe UI, Noto Sans, Helvetica or Arial), with nothing to download: an SVG shown
- * as an <img> may not load web fonts, and an embedded subset would add tens of kilobytes per card
- * and still miss the scripts and emoji people put in their names. text.ts measures for the widest
- * fallback so text fits whichever face renders it.
+ * The font stack: GitHub's own UI stack, then the platforms' emoji faces, then their faces for the
+ * scripts the UI faces lack. A README's readers view the card inside GitHub, so Latin text draws in
+ * the same face as the page around it on every platform (San Francisco, Segoe UI, Noto Sans,
+ * Helvetica or Arial), with nothing to download: an SVG shown as an <img> may not load web fonts,
+ * and an embedded subset would add tens of kilobytes per card and still miss the scripts and emoji
+ * people put in their names. So those come from the reader's system, named for each platform
+ * rather than left to the browser's last-resort fallback, which differs from browser to browser.
+ * text.ts measures for the widest fallback so text fits whichever face renders it.
  */
-export const FONT_STACK =
-  "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'Noto Sans', Helvetica, Arial, sans-serif, 'Apple Color Emoji', 'Segoe UI Emoji', 'Noto Color Emoji'";
+const UI_FACES = ["-apple-system", "BlinkMacSystemFont", "'Segoe UI'", "'Noto Sans'", "Helvetica", "Arial"];
+const EMOJI_FACES = ["'Apple Color Emoji'", "'Segoe UI Emoji'", "'Noto Color Emoji'"];
+/**
+ * Chinese, Japanese and Korean, each platform's UI faces: macOS, then Windows, then Linux and
+ * Android (whose Noto Sans CJK JP has every CJK character). Han characters are shared between the
+ * languages and a card cannot know its reader's, so the generic sans-serif comes first: browsers
+ * that choose it by the reader's language draw their usual face, and these fill in where it lacks.
+ */
+const CJK_FACES = [
+  "'Hiragino Sans'",
+  "'PingFang SC'",
+  "'Apple SD Gothic Neo'",
+  "'Yu Gothic UI'",
+  "'Microsoft YaHei'",
+  "'Malgun Gothic'",
+  "'Noto Sans CJK JP'",
+];
+/** Arabic script: macOS's and Linux's UI faces (Segoe UI has it on Windows). */
+const ARABIC_FACES = ["'Geeza Pro'", "'Noto Sans Arabic'"];
+
+export const FONT_STACK = [...UI_FACES, "sans-serif", ...EMOJI_FACES, ...CJK_FACES, ...ARABIC_FACES].join(
+  ", ",
+);
 
 export function textAt(
   x: number,

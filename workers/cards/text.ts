@@ -3,7 +3,7 @@
  * truncates by itself.
  *
  * Widths are estimated, because the Worker cannot know which face a viewer's browser picks from the
- * font stack (fonts.ts). The table below is DejaVu Sans, the widest sans-serif in that stack's
+ * font stack (frame.ts). The table below is DejaVu Sans, the widest sans-serif in that stack's
  * fallback chain (Linux's default sans-serif; Segoe UI, San Francisco, Helvetica, Arial and Noto
  * Sans all set Latin text narrower), so text fitted with it fits whichever face renders it. The
  * renderer also clips each text column, as a last guard for scripts the table only approximates.
