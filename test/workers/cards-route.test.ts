@@ -121,8 +121,10 @@ describe("the card route", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
     expect(root!.attributes.height).toBe("128");
-    expect(texts(root!)[0]).toBe("Not monitored");
-    expect(texts(root!).slice(1).join(" ")).toBe(`User ${NOBODY} is not being monitored by Porchlight.`);
+    expect(texts(root!)[0]).toBe("Not monitored here");
+    expect(texts(root!).slice(1).join(" ")).toContain(
+      `User ${NOBODY} is not being monitored by this Porchlight`,
+    );
   });
 
   it.each([
@@ -139,10 +141,24 @@ describe("the card route", () => {
     expect(texts(root!).slice(1).join(" ")).toContain(message);
   });
 
+  it.each([
+    ["too short", "12345", '"12345" is not a Discord user id'],
+    ["too long", "1".repeat(21), `"${"1".repeat(21)}" is not a Discord user id`],
+    ["not digits", "ada%20lovelace", '"ada lovelace" is not a Discord user id'],
+    ["with a bad parameter too", "12345?theme=blue", '"12345" is not a Discord user id'],
+    ["pasted at length", "x".repeat(300), `"${"x".repeat(39)}…" is not a Discord user id`],
+  ])("an id that is %s gets a 400 card titled for it", async (_, path, message) => {
+    const [id, query = ""] = path.split("?");
+    const { res, root } = await card(`/api/v1/users/${id}?svg=1${query ? `&${query}` : ""}`);
+    expect(res.status).toBe(400);
+    expect(texts(root!)[0]).toBe("Not a Discord user id");
+    expect(texts(root!).slice(1).join(" ")).toContain(message);
+  });
+
   it("a bad id with svg=1 is an error card too, while JSON requests keep Lantern's JSON", async () => {
     const bad = await card("/api/v1/users/12345?svg=1");
     expect(bad.res.status).toBe(400);
-    expect(texts(bad.root!)[0]).toBe("Bad card parameter");
+    expect(texts(bad.root!)[0]).toBe("Not a Discord user id");
     const json = await get("/api/v1/users/12345");
     expect(json.status).toBe(400);
     expect(await json.json()).toEqual({ error: expect.stringContaining("id") });

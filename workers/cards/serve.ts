@@ -1,9 +1,11 @@
 import type { Context } from "hono";
 import type { CardQuery } from "../../schemas/card.ts";
 import type { LanternUser } from "../../schemas/lantern.ts";
+import { Snowflake } from "../../schemas/snowflake.ts";
 import { cacheOrigin, cacheTtlSeconds, type Env, shapingOptions } from "../../settings/env.ts";
 import { readUser } from "../presence-reads.ts";
 import { CardCache, cardEtag, type RenderedCard } from "./card-cache.ts";
+import { type CardError, cardErrors } from "./card-errors.ts";
 import { renderErrorCard } from "./error-card.ts";
 import { IMAGE_TIMEOUT_MS, type LoadStats, loadImages, MAX_IMAGE_BYTES } from "./image-loader.ts";
 import { type CardImages, cardImageUrls, isAllowedImageUrl } from "./images.ts";
@@ -29,11 +31,8 @@ export async function serveCard(c: Ctx, userId: string, query: CardQuery): Promi
   const options = cardOptions(query);
   const read = await readUser(c, userId, "lantern");
   if (read.status !== 200) {
-    const svg = renderErrorCard("Not monitored", `User ${userId} is not being monitored by Porchlight.`, {
-      ...options,
-      height: cardHeight(options),
-    });
-    return cardResponse(c, { svg, etag: await cardEtag(svg) }, 404, { cache: read.cache });
+    const size = { ...options, height: cardHeight(options) };
+    return errorCard(c, cardErrors.notMonitored(userId), size, { cache: read.cache });
   }
 
   // With a TTL of 0 the cache finds and stores nothing (ttl-cache.ts), and images are not cached.
@@ -51,10 +50,27 @@ export async function serveCard(c: Ctx, userId: string, query: CardQuery): Promi
   return cardResponse(c, card, 200, { cache: "miss", images: stats });
 }
 
-/** The error card for a request that failed validation: 400, still an image. */
-export async function badCardRequest(c: Ctx, message: string): Promise<Response> {
-  const svg = renderErrorCard("Bad card parameter", message, cardOptions({}));
-  return cardResponse(c, { svg, etag: await cardEtag(svg) }, 400, {});
+/**
+ * The error card for a request that failed validation: 400, still an image. The id is looked at
+ * first, since with a bad one no parameter could make a card; otherwise `message` names the
+ * parameter.
+ */
+export function badCardRequest(c: Ctx, message: string): Promise<Response> {
+  const id = c.req.param("id") ?? "";
+  const error = Snowflake.safeParse(id).success
+    ? cardErrors.badParameter(message)
+    : cardErrors.notADiscordId(id);
+  return errorCard(c, error, cardOptions({}), {});
+}
+
+async function errorCard(
+  c: Ctx,
+  error: CardError,
+  options: Parameters<typeof renderErrorCard>[2],
+  extra: { cache?: string },
+): Promise<Response> {
+  const svg = renderErrorCard(error.title, error.message, options);
+  return cardResponse(c, { svg, etag: await cardEtag(svg) }, error.status, extra);
 }
 
 async function inlineImages(
