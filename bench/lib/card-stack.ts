@@ -19,7 +19,9 @@ export interface CardStack {
   worker: WorkerProcess;
   /** Sends one signed ingest batch; throws unless every delta applied. */
   ingest(deltas: UserDeltaInput[]): Promise<void>;
-  /** Ingests the seeded members as the emulator has them (ada listens to Spotify, grace plays). */
+  /** Ingests members of the seeded guild as the emulator has them: profile, membership, presence. */
+  ingestMembers(userIds: readonly string[]): Promise<void>;
+  /** Ingests the seeded members (ada listens to Spotify, grace plays). */
   ingestSeededMembers(): Promise<void>;
   cardUrl(userId: string, query?: string): string;
   stop(): Promise<void>;
@@ -55,33 +57,37 @@ export async function startCardStack(
       throw new Error(`ingest answered ${res.status}: ${JSON.stringify(result)}`);
   };
 
+  const ingestMembers = (userIds: readonly string[]) => {
+    const guild = world.requireGuild(SEED.guildId);
+    return ingest(
+      userIds.map((id) => {
+        const { username, global_name, avatar, public_flags } = world.requireUser(id);
+        const presence = guild.presences.get(id);
+        return {
+          user_id: id,
+          version: nextVersion(),
+          user: { id, username, global_name, avatar, public_flags, discriminator: "0" },
+          membership: { joined_at: "2024-01-02T00:00:00.000Z" },
+          presence: presence
+            ? {
+                status: presence.status,
+                client_status: presence.client_status ?? {},
+                // Discord sends activities as they are; ingest takes them as plain records.
+                activities: (presence.activities ?? []) as unknown as RawActivity[],
+              }
+            : { status: "offline" },
+        };
+      }),
+    );
+  };
+
   return {
     emulator,
     cdn: cdn!,
     worker,
     ingest,
-    ingestSeededMembers: () => {
-      const guild = world.requireGuild(SEED.guildId);
-      return ingest(
-        SEED_MEMBERS.map((member) => {
-          const presence = guild.presences.get(member.id);
-          return {
-            user_id: member.id,
-            version: nextVersion(),
-            user: { ...member, discriminator: "0" },
-            membership: { joined_at: "2024-01-02T00:00:00.000Z" },
-            presence: presence
-              ? {
-                  status: presence.status,
-                  client_status: presence.client_status ?? {},
-                  // Discord sends activities as they are; ingest takes them as plain records.
-                  activities: (presence.activities ?? []) as unknown as RawActivity[],
-                }
-              : { status: "offline" },
-          };
-        }),
-      );
-    },
+    ingestMembers,
+    ingestSeededMembers: () => ingestMembers(SEED_MEMBERS.map((member) => member.id)),
     cardUrl: (userId, query = "") => `${workerUrl}/api/v1/users/${userId}?svg=1${query ? `&${query}` : ""}`,
     stop,
   };

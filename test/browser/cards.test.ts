@@ -1,36 +1,23 @@
 /// <reference lib="dom" />
 
 import { once } from "node:events";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CardStack, startCardStack } from "../../bench/lib/card-stack.ts";
 import { SEED_MEMBERS } from "../../emulator/seed.ts";
+import { isLoopback, launchOfflineChromium, type OfflineChromium } from "./offline-chromium.ts";
 
 /**
- * Cards in a real browser, the way a README shows them: Debian's Chromium (scripts/install-
- * chromium.sh; playwright-core drives it and never downloads a browser) loads a page of cards as
+ * Cards in a real browser, the way a README shows them: Debian's Chromium loads a page of cards as
  * <img> elements from the Worker under wrangler dev, whose images come from the emulator's CDN.
  * Each card must load at its fixed size and draw something; Chromium's own XML parser must accept
  * it; and no request may leave the machine. Screenshots are kept for people to look at.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-// The flags the project runs Chromium with: nothing in the background may reach the network.
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOTS = join(tmpdir(), "porchlight-card-screenshots");
 
 const [ada, grace, linus] = SEED_MEMBERS;
@@ -42,26 +29,17 @@ const CARDS = [
   { name: "offline", user: linus!.id, query: "bg=f5f0ff", width: 560, height: 260 },
   { name: "compact", user: ada!.id, query: "hideActivity=1", width: 560, height: 128 },
   { name: "not-monitored", user: "1300000000000000099", query: "", width: 560, height: 260 },
+  { name: "not-a-discord-id", user: "12345", query: "", width: 560, height: 260 },
   { name: "bad-parameter", user: ada!.id, query: "theme=purple", width: 560, height: 260 },
 ];
 
 let stack: CardStack;
 let pageServer: Server;
 let pageUrl: string;
-let profile: string;
-let context: BrowserContext;
-let page: Page;
-const requests: string[] = [];
-const blocked: string[] = [];
-
-const isLoopback = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  return protocol === "data:" || hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]";
-};
+let browser: OfflineChromium;
+let page: OfflineChromium["page"];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (as root)`);
   stack = await startCardStack();
   await stack.ingestSeededMembers();
   const html = `<!doctype html><meta charset="utf-8"><body style="margin:0;padding:16px;background:#f6f8fa">${CARDS.map(
@@ -73,21 +51,8 @@ beforeAll(async () => {
   await once(pageServer, "listening");
   pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
 
-  profile = mkdtempSync(join(tmpdir(), "porchlight-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: FLAGS,
-    viewport: { width: 600, height: 2400 },
-  });
-  // Anything not on this machine is refused and remembered: the test fails if there is any.
-  await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (isLoopback(url)) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  context.on("request", (request) => requests.push(request.url()));
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchOfflineChromium({ viewport: { width: 600, height: 2400 } });
+  page = browser.page;
   await page.goto(pageUrl);
   await page.waitForFunction(() => [...document.images].every((image) => image.complete), null, {
     timeout: 30_000,
@@ -95,10 +60,9 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   pageServer?.close();
   await stack?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe("cards in Chromium", () => {
@@ -150,9 +114,9 @@ describe("cards in Chromium", () => {
   it("the page's screenshot is not empty, and no request left the machine", async () => {
     const shot = await page.screenshot({ path: join(SCREENSHOTS, "page.png"), fullPage: true });
     expect(shot.length).toBeGreaterThan(20_000);
-    expect(blocked).toEqual([]);
-    expect(requests.length).toBeGreaterThanOrEqual(CARDS.length + 1);
-    for (const url of requests) expect(isLoopback(url), url).toBe(true);
+    expect(browser.blocked).toEqual([]);
+    expect(browser.requests.length).toBeGreaterThanOrEqual(CARDS.length + 1);
+    for (const url of browser.requests) expect(isLoopback(url), url).toBe(true);
     console.log(`card screenshots: ${SCREENSHOTS}`);
   });
 });
