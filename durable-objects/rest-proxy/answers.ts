@@ -9,8 +9,17 @@ export type LimitScope = "global" | "user" | "shared";
 
 export interface LearnedAnswer {
   status: number;
-  /** X-RateLimit-Bucket and friends, when the route has a bucket. */
-  bucket: { hash: string; limit: number; remaining: number; resetAfterMs: number } | null;
+  /**
+   * X-RateLimit-Bucket and friends, when the route has a bucket. `discordNow` is Discord's clock
+   * when it answered (X-RateLimit-Reset less Reset-After, ms since the epoch), when both came.
+   */
+  bucket: {
+    hash: string;
+    limit: number;
+    remaining: number;
+    resetAfterMs: number;
+    discordNow: number | null;
+  } | null;
   /** Set on a 429 Discord's limiter sent. */
   limited: { scope: LimitScope; retryAfterMs: number } | null;
   /** A 429 from Cloudflare in front of Discord: no rate-limit headers, no Via, not Discord's JSON. */
@@ -27,6 +36,7 @@ export const LEARNED_HEADERS = [
   "x-ratelimit-bucket",
   "x-ratelimit-limit",
   "x-ratelimit-remaining",
+  "x-ratelimit-reset",
   "x-ratelimit-reset-after",
   "x-ratelimit-global",
   "x-ratelimit-scope",
@@ -66,7 +76,14 @@ function bucketOf(h: Record<string, string>): LearnedAnswer["bucket"] {
   if (!hash || !Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(resetAfter))
     return null;
   if (limit < 1 || remaining < 0 || resetAfter < 0) return null;
-  return { hash, limit, remaining, resetAfterMs: Math.ceil(resetAfter * 1000) };
+  const resetAfterMs = Math.ceil(resetAfter * 1000);
+  // Reset is epoch seconds with millisecond decimals; a missing or odd one teaches no clock.
+  const reset = Number(h["x-ratelimit-reset"]);
+  const discordNow =
+    h["x-ratelimit-reset"] && Number.isFinite(reset) && reset > 0
+      ? Math.round(reset * 1000) - resetAfterMs
+      : null;
+  return { hash, limit, remaining, resetAfterMs, discordNow };
 }
 
 /**

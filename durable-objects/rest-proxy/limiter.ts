@@ -1,5 +1,6 @@
 import type { RateLimitedRoute } from "../../schemas/proxy.ts";
 import type { LearnedAnswer, LimitScope } from "./answers.ts";
+import { DiscordClock } from "./discord-clock.ts";
 import { bucketRouteKey, carriesOwnToken } from "./routes.ts";
 
 /**
@@ -11,7 +12,9 @@ import { bucketRouteKey, carriesOwnToken } from "./routes.ts";
  * against the window. Discord counts a request when it arrives, which the proxy never sees; it
  * sees when the answer came back, which is later. So the global limit frees a slot one second
  * after the answer (not after the send: two sends a second apart can arrive closer together), and
- * a bucket's reset is reckoned from the answer's arrival, which is later than Discord's own.
+ * a bucket's reset is reckoned from the answer's arrival, which is later than Discord's own, or
+ * from Discord's own clock where a bound on its offset from ours places it sooner but never early
+ * (discord-clock.ts).
  */
 
 /** A request may go now, holding `permit` until it is settled (or its lease runs out). */
@@ -46,6 +49,7 @@ interface BucketKey {
 interface Permit {
   bucketKey: string | null;
   global: boolean;
+  grantedAt: number;
   expiresAt: number;
 }
 
@@ -79,6 +83,7 @@ export class RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
   readonly #permits = new Map<number, Permit>();
   #nextPermit = 1;
+  readonly #discordClock = new DiscordClock();
 
   constructor(options: LimiterOptions) {
     this.#globalPerSecond = options.globalPerSecond;
@@ -99,7 +104,7 @@ export class RateLimiter {
     }
     if (global) this.#globalInFlight += 1;
     const permit = this.#nextPermit++;
-    this.#permits.set(permit, { bucketKey: key?.key ?? null, global, expiresAt: leaseUntil });
+    this.#permits.set(permit, { bucketKey: key?.key ?? null, global, grantedAt: now, expiresAt: leaseUntil });
     return { go: true, permit };
   }
 
@@ -121,7 +126,7 @@ export class RateLimiter {
     this.#release(permit, held, now);
     if (!answer) return;
     const routeKey = bucketRouteKey(route);
-    if (answer.bucket) this.#learnBucket(routeKey, route, answer.bucket, permit, now);
+    if (answer.bucket) this.#learnBucket(routeKey, route, answer.bucket, permit, held.grantedAt, now);
     else if (answer.status < 400 && held.bucketKey?.startsWith("?")) this.#remember(routeKey, NO_BUCKET);
     if (answer.limited) this.#obey(route, answer.limited, now);
   }
@@ -202,6 +207,7 @@ export class RateLimiter {
     route: RateLimitedRoute,
     learned: NonNullable<LearnedAnswer["bucket"]>,
     permit: number,
+    sentAt: number,
     now: number,
   ): void {
     // The same hash has been seen on routes with different limits (discord-api-docs #8073), so a
@@ -212,7 +218,7 @@ export class RateLimiter {
     this.#remember(routeKey, id);
     this.#adoptUnknown(routeKey, id, now);
     const key = `${id}:${route.major}`;
-    const resetAt = now + learned.resetAfterMs;
+    const resetAt = this.#resetOf(learned, sentAt, now);
     const bucket = this.#buckets.get(key);
     if (!bucket) {
       // An unknown route sends one request per major at a time, and this one is answered: nothing
@@ -276,6 +282,18 @@ export class RateLimiter {
       bucket.inFlight += 1;
       bucket.sends.push(permit);
     }
+  }
+
+  /**
+   * When the answer's window resets on our clock: its arrival plus Reset-After, or earlier where
+   * Discord's clock (discord-clock.ts) proves the answer's trip back was slower than it had to be.
+   */
+  #resetOf(learned: NonNullable<LearnedAnswer["bucket"]>, sentAt: number, now: number): number {
+    const fromArrival = now + learned.resetAfterMs;
+    if (learned.discordNow === null) return fromArrival;
+    this.#discordClock.observe(learned.discordNow, sentAt, now);
+    const placed = this.#discordClock.toLocal(learned.discordNow + learned.resetAfterMs, now);
+    return placed === null ? fromArrival : Math.min(fromArrival, placed);
   }
 
   /** The bucket's other permits Discord may not have counted when it answered `permit`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type LearnedAnswer, learn } from "../../durable-objects/rest-proxy/answers.ts";
+import { DISCORD_CLOCK_MARGIN_MS, DiscordClock } from "../../durable-objects/rest-proxy/discord-clock.ts";
 import { RateLimiter } from "../../durable-objects/rest-proxy/limiter.ts";
 import type { RateLimitedRoute } from "../../schemas/proxy.ts";
 
@@ -31,6 +32,8 @@ function bucketAnswer(
   remaining: number,
   resetAfter: number,
   status = 200,
+  /** X-RateLimit-Reset, epoch seconds on Discord's clock; left out when undefined. */
+  reset?: number,
 ): LearnedAnswer {
   return learn({
     status,
@@ -39,6 +42,7 @@ function bucketAnswer(
       "x-ratelimit-limit": String(limit),
       "x-ratelimit-remaining": String(remaining),
       "x-ratelimit-reset-after": resetAfter.toFixed(3),
+      ...(reset === undefined ? {} : { "x-ratelimit-reset": reset.toFixed(3) }),
       via: "1.1 google",
     },
     body: null,
@@ -207,6 +211,73 @@ describe("buckets", () => {
   });
 });
 
+describe("Discord's clock", () => {
+  // Discord's clock runs `skew` ms ahead of ours (behind when negative); each answer's trip back
+  // to the object is `back` ms. A 1 s window opens on Discord at our time `opened`.
+  const answerAt = (opened: number, skew: number, sentAt: number, back: number, remaining: number) => ({
+    arrival: sentAt + back,
+    answer: bucketAnswer(
+      "h1",
+      10,
+      remaining,
+      (opened + 1_000 - sentAt) / 1000,
+      200,
+      (opened + 1_000 + skew) / 1000,
+    ),
+  });
+
+  for (const skew of [0, 7_000, -7_000])
+    it(`places a reset sooner than arrival plus Reset-After once a quicker trip back was seen, never early (skew ${skew} ms)`, () => {
+      const limiter = new RateLimiter({ globalPerSecond: 50 });
+      const route = messages("100000000000000008");
+      const t0 = 1_000_000;
+      const first = take(limiter, route, t0);
+      // Answered at once and back quickly (2 ms): the bound is the offset less 2 ms.
+      const quick = answerAt(t0, skew, t0, 2, 9);
+      limiter.settle(first, route, quick.answer, quick.arrival);
+      const rest = Array.from({ length: 9 }, () => take(limiter, route, t0 + 3));
+      expect(limiter.admit(route, t0 + 3, LEASE)).toEqual({
+        go: false,
+        scope: "user",
+        until: t0 + 1_000 + 2,
+      });
+      // The next window's first answer comes back slowly (300 ms): arrival plus Reset-After would
+      // be 300 ms late; the clock places it 2 ms (and the margin) after Discord's reset.
+      for (const permit of rest) limiter.settle(permit, route, null, t0 + 10);
+      const next = t0 + 1_012;
+      const second = take(limiter, route, next);
+      const slow = answerAt(next, skew, next, 300, 9);
+      limiter.settle(second, route, slow.answer, slow.arrival);
+      for (let n = 0; n < 9; n++) take(limiter, route, slow.arrival);
+      const until = (limiter.admit(route, slow.arrival, LEASE) as { until: number }).until;
+      expect(until).toBe(next + 1_000 + 2 + 10);
+      expect(until).toBeGreaterThanOrEqual(next + 1_000);
+    });
+
+  it("bounds the offset by the quickest recent trip, follows a step back at once, and forgets within half a minute", () => {
+    const clock = new DiscordClock();
+    expect(clock.toLocal(5_000, 0)).toBeNull();
+    // Discord 1,000 ms ahead; answers back in 40 ms, then 3 ms.
+    clock.observe(1_000 + 1_000 - 40, 900, 1_000);
+    clock.observe(1_000 + 2_000 - 3, 1_900, 2_000);
+    expect(clock.toLocal(10_000, 2_000)).toBe(10_000 - 1_000 + 3 + DISCORD_CLOCK_MARGIN_MS);
+    // Discord's clock steps back to 500 ms ahead: answered 2,950 by Discord, to a request sent at
+    // 2,900, the offset is at most 550, so the old bound (997) is from before the step.
+    clock.observe(500 + 3_000 - 50, 2_900, 3_000);
+    expect(clock.toLocal(50_000, 3_000)).toBe(50_000 - 500 + 50 + DISCORD_CLOCK_MARGIN_MS);
+    // 37 s on, that sample is forgotten and a slower one rules.
+    clock.observe(500 + 40_000 - 80, 39_900, 40_000);
+    expect(clock.toLocal(50_000, 40_000)).toBe(50_000 - 500 + 80 + DISCORD_CLOCK_MARGIN_MS);
+  });
+
+  it("keeps arrival plus Reset-After when no X-RateLimit-Reset came", () => {
+    const limiter = new RateLimiter({ globalPerSecond: 50 });
+    const first = take(limiter, messages(), 0);
+    limiter.settle(first, messages(), bucketAnswer("h1", 1, 0, 1), 300);
+    expect(limiter.admit(messages(), 301, LEASE)).toEqual({ go: false, scope: "user", until: 1_300 });
+  });
+});
+
 describe("the global limit", () => {
   it("admits globalPerSecond at once and frees each slot one second after its answer", () => {
     const limiter = new RateLimiter({ globalPerSecond: 3 });
@@ -298,6 +369,23 @@ describe("learning from an answer", () => {
       [500, false],
     ] as const)
       expect(learn({ status, headers: {}, body: null }).invalid, String(status)).toBe(invalid);
+  });
+
+  it("reads Discord's clock from X-RateLimit-Reset less Reset-After, and none from a bad Reset", () => {
+    expect(bucketAnswer("h", 5, 4, 1.25, 200, 1_800_000_000.5).bucket?.discordNow).toBe(1_799_999_999_250);
+    expect(bucketAnswer("h", 5, 4, 1.25).bucket?.discordNow).toBeNull();
+    const odd = learn({
+      status: 200,
+      headers: {
+        "x-ratelimit-bucket": "h",
+        "x-ratelimit-limit": "5",
+        "x-ratelimit-remaining": "4",
+        "x-ratelimit-reset-after": "1",
+        "x-ratelimit-reset": "soon",
+      },
+      body: null,
+    });
+    expect(odd.bucket?.discordNow).toBeNull();
   });
 
   it("ignores malformed bucket headers rather than learning nonsense", () => {
