@@ -155,6 +155,17 @@ export class MonitoredUsers extends DurableObject<Env> {
       .toArray()
       .map((row) => row.user_id);
   }
+
+  /** list()'s first id, or null: one row read however many are monitored (the landing page's default). */
+  first(): string | null {
+    return (
+      this.ctx.storage.sql
+        .exec<{ user_id: string }>(
+          "SELECT user_id FROM membership WHERE monitored = 1 ORDER BY user_id LIMIT 1",
+        )
+        .toArray()[0]?.user_id ?? null
+    );
+  }
 }
 
 /** The directory of who is monitored, which guilds they are in, and the gate in front of their objects. */

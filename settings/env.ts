@@ -12,6 +12,7 @@ import {
 } from "../durable-objects/socket-hub/limits.ts";
 import type { TokenDirectory } from "../durable-objects/token-directory.ts";
 import type { UserPresence } from "../durable-objects/user-presence/index.ts";
+import { Snowflake } from "../schemas/snowflake.ts";
 import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
 
 /** Bindings and settings the Worker receives (wrangler.toml; secrets with `wrangler secret put`). */
@@ -46,6 +47,11 @@ export interface Env {
    * refuses every request not signed with its private half. Unset, the bot is off (503).
    */
   DISCORD_PUBLIC_KEY?: string;
+  /**
+   * Whom the landing page (GET / in a browser) opens on: a Discord user id, or "none" for an empty
+   * field. Unset, the first monitored user, so a fresh deployment's page is live at once.
+   */
+  LANDING_USER_ID?: string;
 
   // The REST proxy (/proxy/api/v10; settings/proxy.ts reads these, README "REST proxy" lists them).
   /** One rate-limit object per bot: every limit Discord applies to that bot, shared by every isolate. */
@@ -142,6 +148,22 @@ export function socketConfigOf(env: Env): SocketConfig {
     maxFrameBytes:
       maxIdsPerSocket === undefined ? undefined : Math.max(MAX_FRAME_BYTES, fullInitBytes(maxIdsPerSocket)),
   });
+}
+
+/** LANDING_USER_ID read: an id, "none", or, unset, the first monitored user. */
+export type LandingUser = { id: string } | "none" | "first-monitored";
+
+/** Whom the landing page opens on; throws naming the setting when it is neither an id nor "none". */
+export function landingUser(env: Env): LandingUser {
+  const value = env.LANDING_USER_ID;
+  if (value === undefined || value === "") return "first-monitored";
+  if (value === "none") return "none";
+  if (!Snowflake.safeParse(value).success) {
+    throw new RangeError(
+      `LANDING_USER_ID must be a Discord user id (17 to 20 digits) or "none", not ${value}`,
+    );
+  }
+  return { id: value };
 }
 
 function optionalInteger(value: string | undefined): number | undefined {
