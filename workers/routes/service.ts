@@ -1,10 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { directoryOf } from "../../durable-objects/monitored-users.ts";
 import type { Env } from "../../settings/env.ts";
+import { prefersLanding, serveLanding } from "../landing/route.ts";
 
 /**
  * GET /: what this deployment is and how many users it watches. The body carries Lantern's field
  * (currently_monitoring_users) and Lanyard's (monitored_user_count) so either kind of client reads it.
+ * A browser (Accept preferring text/html) gets the landing page instead (workers/landing/).
  */
 
 const ServiceInfo = z
@@ -23,9 +25,24 @@ const route = createRoute({
   method: "get",
   path: "/",
   tags: ["Service"],
-  summary: "Service information",
+  summary: "Service information; in a browser, the landing page",
+  request: {
+    query: z.object({
+      user: z.string().optional().meta({
+        description: "For the landing page only: the Discord user id it opens on.",
+        example: "94490510688792576",
+      }),
+    }),
+  },
   responses: {
-    200: { description: "About this deployment.", content: { "application/json": { schema: ServiceInfo } } },
+    200: {
+      description:
+        "About this deployment: JSON, unless Accept ranks text/html above application/json (a browser), which gets the landing page.",
+      content: {
+        "application/json": { schema: ServiceInfo },
+        "text/html": { schema: z.string().meta({ description: "The landing page." }) },
+      },
+    },
   },
 });
 
@@ -46,6 +63,9 @@ export function registerService(app: OpenAPIHono<{ Bindings: Env }>) {
   app.openapi(health, (c) => c.json({ ok: true as const }));
 
   app.openapi(route, async (c) => {
+    // One URL, two representations: a shared cache must key them apart.
+    c.header("Vary", "Accept");
+    if (prefersLanding(c)) return (await serveLanding(c, c.req.valid("query").user)) as never;
     const count = await directoryOf(c.env).count();
     return c.json({
       success: true as const,
