@@ -14,6 +14,7 @@ import type { TokenDirectory } from "../durable-objects/token-directory.ts";
 import type { UserPresence } from "../durable-objects/user-presence/index.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
 import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
+import type { GatewayRunner } from "../workers/runner-container.ts";
 
 /** Bindings and settings the Worker receives (wrangler.toml; secrets with `wrangler secret put`). */
 export interface Env {
@@ -79,6 +80,14 @@ export interface Env {
   PROXY_GATEWAY_USERS?: string;
   /** Discord's REST base without the version (https://discord.com/api); the emulator's locally. */
   DISCORD_API_BASE?: string;
+
+  // The gateway runner's container (workers/runner-container.ts; its settings: settings/gateway-runner.ts).
+  /** Its one instance; absent where the runner runs on another host (no [[containers]] block). */
+  GATEWAY_RUNNER?: DurableObjectNamespace<GatewayRunner>;
+  /** The guilds the runner watches, comma-separated; unset, the cron trigger starts no container. */
+  RUNNER_MONITORED_GUILD_IDS?: string;
+  /** Where the runner posts; unset, PUBLIC_ORIGIN's /ingest. The Worker's own URL, not a proxy's. */
+  RUNNER_INGEST_URL?: string;
 }
 
 export const DEFAULT_SOCKET_HUBS = 8;
