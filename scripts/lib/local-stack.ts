@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { SEED_MEMBERS } from "../../emulator/seed.ts";
 import { registerCommands } from "../register-commands.ts";
 import { writePrivateEnvFile } from "./private-env-file.ts";
 import { type Child, freePort, OFFLINE_WRANGLER_ENV, spawnChild, spawnNode } from "./processes.ts";
@@ -142,8 +143,9 @@ export function runnerEnvFor(
 }
 
 /**
- * The Worker's settings for a local stack: images come from the emulator's CDN; with the
- * application's public key, /interactions (the bot) is on.
+ * The Worker's settings for a local stack: images come from the emulator's CDN and the landing
+ * page opens on ada, the seeded member listening to Spotify; with the application's public key,
+ * /interactions (the bot) is on.
  */
 export function workerVarsFor(
   emulatorHttp: string | null,
@@ -157,6 +159,8 @@ export function workerVarsFor(
       DISCORD_CDN_BASE: emulatorHttp,
       SPOTIFY_CDN_BASE: emulatorHttp,
       MEDIA_PROXY_BASE: emulatorHttp,
+      // Without it the page would open on whoever sorts first: a simulated user, not the seeded one.
+      LANDING_USER_ID: SEED_MEMBERS[0]!.id,
     });
   }
   if (discordPublicKey) vars.DISCORD_PUBLIC_KEY = discordPublicKey;
