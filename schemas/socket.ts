@@ -31,12 +31,13 @@ const TARGET_EXAMPLE = { user_ids: ["94490510688792576", "1191168918421504000"] 
 export const LanternTarget = z
   .object({
     user_id: z
-      .union([Snowflake, LanternAll])
+      // One message for both branches: the id's own rule, rather than zod's "Invalid input".
+      .union([Snowflake, LanternAll], { error: 'must be a Discord id (17 to 20 digits) or "All"' })
       .optional()
       .describe('One user\'s id, or "All" for every monitored user.'),
     user_ids: z
       .array(Snowflake)
-      .min(1)
+      .min(1, "must list at least one id")
       .optional()
       .describe("Several users' ids; duplicates count once. At most 100 ids per socket in all."),
   })
@@ -106,7 +107,9 @@ export const LanternClientFrame = z
 
 const LanyardId = z
   .string()
-  .describe("A user's id. A string that is not a Discord id is treated as a user who is not monitored.");
+  .describe(
+    "A user's id. Subscribing to a string that is not a Discord id closes the socket with 4006, reason `invalid_user_id: <field>: must be a Discord id (17 to 20 digits)`; unsubscribing from one does nothing.",
+  );
 
 /** Exactly one of the given keys must be present. */
 function exactlyOne(keys: readonly string[]) {

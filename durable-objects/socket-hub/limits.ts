@@ -122,6 +122,8 @@ export const CLOSE = {
   REQUIRES_DATA_OBJECT: { code: 4005, reason: "requires_data_object" },
   /** Not JSON, not an object, a binary frame (Lanyard), or a `d` of the wrong shape. */
   INVALID_PAYLOAD: { code: 4006, reason: "invalid_payload" },
+  /** Lanyard: a subscribe_to_id(s) string that is not a Discord id (a Lantern socket names the field under 4006's message). */
+  INVALID_USER_ID: { code: 4006, reason: "invalid_user_id" },
   /** The subscription would exceed maxIdsPerSocket. */
   TOO_MANY_IDS: { code: 4007, reason: "too_many_ids" },
   /** More than floodMaxMessages frames in one window. */

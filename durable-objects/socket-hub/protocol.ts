@@ -9,6 +9,7 @@ import {
   type UserPayloads,
 } from "./frames.ts";
 import { CLOSE, type CloseKind, heartbeatTimeoutMs, type SocketConfig } from "./limits.ts";
+import { malformedId, notMonitored, tooManyIds } from "./refusals.ts";
 
 /**
  * The /socket protocol as pure functions, for both dialects: the SocketHub Durable Object keeps a
@@ -41,9 +42,13 @@ import { CLOSE, type CloseKind, heartbeatTimeoutMs, type SocketConfig } from "./
  *
  * Close codes (limits.ts, CLOSE): 1009 frame over maxFrameBytes; 4000 Lantern socket with nothing
  * left subscribed; 4001 no INIT within initTimeoutMs; 4004 unknown or server-only op; 4005 INIT
- * (or Lanyard unsubscribe) `d` missing, not an object, or empty; 4006 invalid payload; 4007 more
- * than maxIdsPerSocket ids; 4008 flood; 4009 no frame for two heartbeat intervals; 4010 All not
- * allowed.
+ * (or Lanyard unsubscribe) `d` missing, not an object, or empty; 4006 invalid payload, or an id
+ * that is not a Discord id; 4007 more than maxIdsPerSocket ids; 4008 flood; 4009 no frame for two
+ * heartbeat intervals; 4010 All not allowed.
+ *
+ * Refused ids are named as REST names them (refusals.ts): an id that is not a Discord id by its
+ * field ("user_ids.1: must be a Discord id (17 to 20 digits)"), a user not monitored as "User … is
+ * not being monitored by Porchlight.", too many ids by the cap and the count the frame would make.
  *
  * Lantern decisions (its socket bugs, shared/reference §5, fixed):
  * - Only ops 2, 4, 12, 14 come from clients. An op Lantern has but only the server sends closes
@@ -56,7 +61,9 @@ import { CLOSE, type CloseKind, heartbeatTimeoutMs, type SocketConfig } from "./
  * - HEARTBEAT before INIT is answered (Lantern disconnected). Any frame counts as a sign of life,
  *   not only heartbeats; the socket closes (4009, "Connection timed out.") after two intervals
  *   without one (Lantern: one interval, no grace, bug 27).
- * - `user_id` accepts "All" in any case (README "All", code "ALL", bug 3). Ids must be Discord ids.
+ * - `user_id` accepts "All" in any case (README "All", code "ALL", bug 3). Ids must be Discord ids:
+ *   one that is not is named by its field, in DISCONNECT and the 4006 reason for INIT (Lantern sent
+ *   the zod message), in an ERROR for SUBSCRIBE and UNSUBSCRIBE.
  * - Users that are not monitored (the hub learns which when it asks their objects) are left out of
  *   the subscription (no orphans, bug 6) and of the ack, and named in one ERROR sent before it. If
  *   that leaves nothing subscribed, DISCONNECT and 4000 instead.
@@ -76,8 +83,11 @@ import { CLOSE, type CloseKind, heartbeatTimeoutMs, type SocketConfig } from "./
  * Lanyard decisions (Lanyard's socket_handler.ex, shared/reference §6):
  * - op 2 is repeatable and adds to the subscription; each is answered by INIT_STATE for what it
  *   named: subscribe_to_id → the presence or {}, subscribe_to_ids/all → id → presence with unknown
- *   ids left out. Unknown ids are not kept subscribed. A string that is not a Discord id is unknown
- *   from the start (never sent to the hub, so no object is woken for it). Non-string ids 4006.
+ *   ids left out, as Lanyard answers (it has no error frame; a user nobody monitors is not a mistake
+ *   a client can fix). Unknown ids are not kept subscribed. A string that is not a Discord id is
+ *   the client's mistake: 4006 with reason "invalid_user_id: <field>: must be a Discord id …",
+ *   where REST answers 400 invalid_user_id (Lanyard, which checks nothing, answered {}). It is
+ *   never sent to the hub, so no object is woken for it. Non-string ids 4006 invalid_payload.
  * - `d` missing, not an object or empty → 4005; no `subscribe_to_*` key, two of them, wrong types,
  *   `subscribe_to_all: false` → 4006. Other keys beside one known key are ignored, as Lanyard does.
  * - op 3 heartbeat: no answer. op 4 unsubscribe (unsubscribe_from_id, _ids, _all: true): no answer;
@@ -88,7 +98,8 @@ import { CLOSE, type CloseKind, heartbeatTimeoutMs, type SocketConfig } from "./
  * - PRESENCE_UPDATE (op 0) carries the presence plus `user_id`; sent on presence and key-value
  *   changes, and to subscribe_to_all sockets when a user joins. A user leaving sends nothing (as
  *   Lanyard) and is dropped from id subscriptions.
- * - Limits Lanyard lacks: 100 ids (4007), frame size (1009), flood (4008), All by config (4010).
+ * - Limits Lanyard lacks: 100 ids (4007, reason "too_many_ids: At most 100 users … would make N."),
+ *   frame size (1009), flood (4008), All by config (4010).
  *
  * Both: over floodMaxMessages frames in a fixed window → 4008; a frame over maxFrameBytes → 1009
  * (Lantern gets DISCONNECT first). All is allowed while fewer than maxAllSubscribersPerHub sockets
@@ -372,7 +383,7 @@ function lanternInit(s: SocketSession, d: unknown, { config, hub }: Context): St
     };
   }
   if (request.ids.length > config.maxIdsPerSocket) {
-    return fatal(s, "TOO_MANY_IDS", tooMany(config));
+    return fatal(s, "TOO_MANY_IDS", tooManyIds(config.maxIdsPerSocket, request.ids.length));
   }
   return {
     session: { ...s, subscription: { kind: "ids", ids: request.ids } },
@@ -418,7 +429,8 @@ function lanternSubscribe(s: SocketSession, d: unknown, { config, hub }: Context
   if (already.length > 0) {
     return lanternError(s, `You are already subscribed to ${whom(already)}.`);
   }
-  if (held.length + request.ids.length > config.maxIdsPerSocket) return lanternError(s, tooMany(config));
+  const total = held.length + request.ids.length;
+  if (total > config.maxIdsPerSocket) return lanternError(s, tooManyIds(config.maxIdsPerSocket, total));
   return {
     session: { ...s, subscription: { kind: "ids", ids: [...held, ...request.ids] } },
     effects: [
@@ -456,8 +468,6 @@ function lanternError(s: SocketSession, message: string): Step {
 }
 
 const ALL_REFUSED = "Subscribing to all users is not allowed on this server.";
-const tooMany = (config: SocketConfig) =>
-  `At most ${config.maxIdsPerSocket} users can be subscribed per socket.`;
 const whom = (ids: string[]) => (ids.length === 1 ? `user ${ids[0]}` : `users ${ids.join(", ")}`);
 
 // ---------------------------------------------------------------------------------------------
@@ -498,10 +508,15 @@ function lanyardSubscribe(s: SocketSession, d: unknown, { config, hub }: Context
   }
 
   const shape = subscribe_to_id === undefined ? "list" : "single";
-  // Strings that are not Discord ids are unknown users: never subscribed, never sent to the hub.
-  const ids = unique(subscribe_to_id === undefined ? (subscribe_to_ids ?? []) : [subscribe_to_id]).filter(
-    (id) => Snowflake.safeParse(id).success,
-  );
+  const requested = subscribe_to_id === undefined ? (subscribe_to_ids ?? []) : [subscribe_to_id];
+  // A string that is not a Discord id is a client's mistake, refused as REST refuses it (400
+  // invalid_user_id) rather than answered as a user nobody monitors; it never reaches the hub.
+  const malformed =
+    subscribe_to_id === undefined
+      ? malformedId("subscribe_to_ids", requested, true)
+      : malformedId("subscribe_to_id", requested, false);
+  if (malformed) return fatal(s, "INVALID_USER_ID", malformed, { explained: true });
+  const ids = unique(requested);
   if (ids.length === 0) {
     return { session: s, effects: [send(s, lanyardFrames.initState({}))] };
   }
@@ -509,7 +524,10 @@ function lanyardSubscribe(s: SocketSession, d: unknown, { config, hub }: Context
   if (current.kind === "all") return { session: s, effects: [ack] };
   const held = current.kind === "ids" ? current.ids : [];
   const added = ids.filter((id) => !held.includes(id));
-  if (held.length + added.length > config.maxIdsPerSocket) return fatal(s, "TOO_MANY_IDS", "too_many_ids");
+  const total = held.length + added.length;
+  if (total > config.maxIdsPerSocket) {
+    return fatal(s, "TOO_MANY_IDS", tooManyIds(config.maxIdsPerSocket, total), { explained: true });
+  }
   const effects: Effect[] = added.length > 0 ? [{ kind: "subscribe", target: added }, ack] : [ack];
   return { session: { ...s, subscription: { kind: "ids", ids: [...held, ...added] } }, effects };
 }
@@ -574,16 +592,12 @@ export function settleSubscription(
     return { session: s, effects };
   }
 
-  const notMonitored = unknown.length > 0 ? `${capitalised(whoIs(unknown))} not being monitored.` : "";
+  const refused = unknown.length > 0 ? notMonitored(unknown) : "";
   if (s.subscription.kind === "none") {
-    const step = fatal(
-      s,
-      "NO_SUBSCRIPTIONS",
-      `${notMonitored} No user left to watch. Connection closed.`.trim(),
-    );
+    const step = fatal(s, "NO_SUBSCRIPTIONS", `${refused} No user left to watch. Connection closed.`.trim());
     return { session: step.session, effects: [...effects, ...step.effects] };
   }
-  if (notMonitored) effects.push(send(s, lanternFrames.error(notMonitored)));
+  if (refused) effects.push(send(s, lanternFrames.error(refused)));
   const data = known.map((id) => users.get(id)!.lantern);
   const build = ack.op === "init" ? lanternFrames.initAck : lanternFrames.subscribeAck;
   if (ack.shape === "single") {
@@ -593,9 +607,6 @@ export function settleSubscription(
   }
   return { session: s, effects };
 }
-
-const whoIs = (ids: string[]) => (ids.length === 1 ? `user ${ids[0]} is` : `users ${ids.join(", ")} are`);
-const capitalised = (text: string) => text[0]!.toUpperCase() + text.slice(1);
 
 // ---------------------------------------------------------------------------------------------
 // Fan-out
@@ -740,14 +751,25 @@ function send(session: SocketSession, frame: string): Effect {
   return { kind: "send", frame, compress: session.compress };
 }
 
-/** Ends the session: DISCONNECT for a Lantern socket, unsubscribe everything, close. */
-function fatal(session: SocketSession, kind: CloseKind, message: string): Step {
+/**
+ * Ends the session: DISCONNECT for a Lantern socket, unsubscribe everything, close. A Lanyard
+ * socket's close reason is the snake_case name alone, as Lanyard's are, which a client may compare;
+ * `explained` adds the message after it ("too_many_ids: At most …") for refusals Lanyard never
+ * makes, whose close is the only place a Lanyard client can read why.
+ */
+function fatal(
+  session: SocketSession,
+  kind: CloseKind,
+  message: string,
+  { explained = false }: { explained?: boolean } = {},
+): Step {
   const { code, reason } = CLOSE[kind];
   const effects: Effect[] = [];
   if (session.dialect === "lantern") effects.push(send(session, lanternFrames.disconnect(message)));
   effects.push(...dropAll(session));
-  // A close reason is at most 123 bytes; Lanyard's are its snake_case names, the others the message.
-  const text = session.dialect === "lanyard" ? reason : truncate(message, 123);
+  // A close reason is at most 123 bytes.
+  const lanyardReason = explained ? `${reason}: ${message}` : reason;
+  const text = truncate(session.dialect === "lanyard" ? lanyardReason : message, 123);
   effects.push({ kind: "close", code, reason: text });
   return { session: { ...session, subscription: { kind: "none" }, closed: true }, effects };
 }

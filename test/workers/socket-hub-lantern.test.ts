@@ -62,7 +62,7 @@ describe("Lantern over the hub: INIT", () => {
     expect(await socket.next()).toEqual({
       t: "ERROR",
       op: 11,
-      d: `Users ${ghost1}, ${ghost2} are not being monitored.`,
+      d: `Users ${ghost1}, ${ghost2} are not being monitored by Porchlight.`,
     });
     const ack = await socket.next();
     expect((ack.d as { metadata: { id: string } }[]).map((user) => user.metadata.id)).toEqual([known]);
@@ -75,7 +75,14 @@ describe("Lantern over the hub: INIT", () => {
     const ghost = uid(13);
     const socket = await connected();
     socket.send({ op: 2, d: { user_id: ghost } });
-    await expectDisconnect(socket, 4000, `User ${ghost} is not being monitored. No user left to watch.`);
+    await expectDisconnect(
+      socket,
+      4000,
+      `User ${ghost} is not being monitored by Porchlight. No user left to watch. Connection closed.`,
+    );
+    expect((await socket.closed).reason).toBe(
+      `User ${ghost} is not being monitored by Porchlight. No user left to watch. Connection closed.`,
+    );
     await eventually(() => watchers(ghost), []);
   });
 
@@ -278,7 +285,11 @@ describe("Lantern over the hub: SUBSCRIBE and UNSUBSCRIBE", () => {
     await monitored(a);
     const { socket } = await initialised({ user_id: a });
     socket.send({ op: 12, d: { user_id: ghost } });
-    expect(await socket.next()).toEqual({ t: "ERROR", op: 11, d: `User ${ghost} is not being monitored.` });
+    expect(await socket.next()).toEqual({
+      t: "ERROR",
+      op: 11,
+      d: `User ${ghost} is not being monitored by Porchlight.`,
+    });
     await socket.silent();
     await eventually(() => watchers(ghost), []);
   });

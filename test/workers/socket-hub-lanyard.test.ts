@@ -59,14 +59,27 @@ describe("Lanyard over the hub: op 2", () => {
     expect(socket.isClosed()).toBe(false);
   });
 
-  it("subscribe_to_ids maps id → presence, leaving out unknown and malformed ids", async () => {
+  it("subscribe_to_ids maps id → presence, leaving out users not monitored", async () => {
     const [a, b, ghost] = [uid(3), uid(4), uid(5)];
     await monitored(a, b);
-    const { state } = await subscribed({ subscribe_to_ids: [b, ghost, "not-an-id", a] });
+    const { state } = await subscribed({ subscribe_to_ids: [b, ghost, a] });
     expect(Object.keys(state).sort()).toEqual([a, b]);
     expect(state[a]).toMatchObject({ discord_user: { id: a } });
     await eventually(() => watchers(ghost), []);
     expect(await watchers(a)).toHaveLength(1);
+  });
+
+  it("an id that is not a Discord id closes with 4006, the reason naming it; nothing is watched", async () => {
+    const a = uid(12);
+    await monitored(a);
+    const { socket } = await subscribed({ subscribe_to_id: a });
+    socket.send({ op: 2, d: { subscribe_to_ids: [a, "12345"] } });
+    await expectClose(
+      socket,
+      4006,
+      "invalid_user_id: subscribe_to_ids.1: must be a Discord id (17 to 20 digits)",
+    );
+    await eventually(() => watchers(a), []);
   });
 
   it("op 2 is repeatable: each adds to the subscription and gets its own INIT_STATE", async () => {

@@ -27,6 +27,8 @@ const disconnect = (message: string) => ({ t: "DISCONNECT", op: 9, d: { error: m
 const error = (message: string) => ({ t: "ERROR", op: 11, d: message });
 
 const INIT_ONE = { op: 2, d: { user_id: ADA } };
+/** What a Lantern socket says of a user_id that is neither a Discord id nor "All": the field and its rule. */
+const NOT_AN_ID = 'user_id: must be a Discord id (17 to 20 digits) or "All"';
 const INIT_TWO = { op: 2, d: { user_ids: [ADA, LINUS] } };
 
 describe("Lantern INIT", () => {
@@ -61,30 +63,31 @@ describe("Lantern INIT", () => {
   });
 
   it.each([
-    ["a short id", { user_id: "123" }, "user_id: "],
-    ["a numeric id", { user_id: Number(ADA) }, "user_id: "],
-    ["an empty list", { user_ids: [] }, "user_ids: "],
+    ["a short id", { user_id: "123" }, NOT_AN_ID],
+    ["a numeric id", { user_id: Number(ADA) }, NOT_AN_ID],
+    ["a 21-digit id", { user_id: "1".repeat(21) }, NOT_AN_ID],
+    ["user_id null", { user_id: null }, NOT_AN_ID],
+    ["an empty list", { user_ids: [] }, "user_ids: must list at least one id"],
     ['"All" in a list', { user_ids: ["All"] }, "user_ids.0: must be a Discord id (17 to 20 digits)"],
+    [
+      "a bad id after good ones",
+      { user_ids: [ADA, LINUS, "x"] },
+      "user_ids.2: must be a Discord id (17 to 20 digits)",
+    ],
     ["both keys", { user_id: ADA, user_ids: [LINUS] }, "Only one of user_id or user_ids can be provided."],
-    ["user_id null", { user_id: null }, "user_id: "],
-  ])("invalid (%s): DISCONNECT, then 4006", (_, d, message) => {
+  ])("invalid (%s): DISCONNECT and 4006, both naming what is wrong", (_, d, message) => {
     const { session, effects } = recv(connect(), { op: 2, d });
-    const frames = sent(effects);
-    expect(frames).toHaveLength(1);
-    expect(frames[0]).toMatchObject({ t: "DISCONNECT", op: 9 });
-    expect((frames[0]!.d as { error: string }).error).toContain(message);
-    expect(closeOf(effects)?.code).toBe(4006);
+    expect(sent(effects)).toEqual([disconnect(message)]);
+    expect(closeOf(effects)).toEqual({ code: 4006, reason: message });
     expect(session).toMatchObject({ closed: true, subscription: { kind: "none" } });
   });
 
   it("over the id cap: DISCONNECT, then 4007; exactly the cap is fine", () => {
     const ids = Array.from({ length: CONFIG.maxIdsPerSocket + 1 }, (_, n) => idN(n));
     const over = recv(connect(), { op: 2, d: { user_ids: ids } });
-    expect(sent(over.effects)).toEqual([disconnect("At most 100 users can be subscribed per socket.")]);
-    expect(closeOf(over.effects)).toEqual({
-      code: 4007,
-      reason: "At most 100 users can be subscribed per socket.",
-    });
+    const message = "At most 100 users can be subscribed per socket; this would make 101.";
+    expect(sent(over.effects)).toEqual([disconnect(message)]);
+    expect(closeOf(over.effects)).toEqual({ code: 4007, reason: message });
     const at = recv(connect(), { op: 2, d: { user_ids: ids.slice(1) } });
     expect(at.session.subscription).toEqual({ kind: "ids", ids: ids.slice(1) });
   });
@@ -115,11 +118,15 @@ describe("Lantern users that are not monitored", () => {
       {
         kind: "send",
         frame: lanternFrames.disconnect(
-          `User ${GHOST} is not being monitored. No user left to watch. Connection closed.`,
+          `User ${GHOST} is not being monitored by Porchlight. No user left to watch. Connection closed.`,
         ),
         compress: false,
       },
-      { kind: "close", code: 4000, reason: expect.any(String) },
+      {
+        kind: "close",
+        code: 4000,
+        reason: `User ${GHOST} is not being monitored by Porchlight. No user left to watch. Connection closed.`,
+      },
     ]);
     expect(session).toMatchObject({ closed: true, subscription: { kind: "none" } });
   });
@@ -129,7 +136,7 @@ describe("Lantern users that are not monitored", () => {
     const { session, effects } = play(connect(), [{ op: 2, d: { user_ids: [GHOST, ADA, other] } }]);
     expect(effects).toContainEqual({ kind: "unsubscribe", target: [GHOST, other] });
     expect(sent(effects)).toEqual([
-      error(`Users ${GHOST}, ${other} are not being monitored.`),
+      error(`Users ${GHOST}, ${other} are not being monitored by Porchlight.`),
       { t: "INIT_ACK", op: 3, d: [user(ADA)] },
     ]);
     expect(session.subscription).toEqual({ kind: "ids", ids: [ADA] });
@@ -145,7 +152,7 @@ describe("Lantern users that are not monitored", () => {
 
   it("SUBSCRIBE of an unknown user: ERROR, no ack, subscription as before", () => {
     const { session, effects } = play(initialised(INIT_ONE), [{ op: 12, d: { user_id: GHOST } }]);
-    expect(sent(effects)).toEqual([error(`User ${GHOST} is not being monitored.`)]);
+    expect(sent(effects)).toEqual([error(`User ${GHOST} is not being monitored by Porchlight.`)]);
     expect(session.subscription).toEqual({ kind: "ids", ids: [ADA] });
   });
 
@@ -246,6 +253,7 @@ describe("Lantern SUBSCRIBE", () => {
       "user_ids.0: must be a Discord id (17 to 20 digits)",
       0,
     ],
+    ["a user_id that is not an id", INIT_ONE, { user_id: "12" }, NOT_AN_ID, 0],
   ])("%s: ERROR, nothing changes", (_, init, d, message, allSubscribers) => {
     const session = initialised(init);
     const step = recv(session, { op: 12, d }, undefined, undefined, allSubscribers);
@@ -265,7 +273,9 @@ describe("Lantern SUBSCRIBE", () => {
     expect(last.effects.map((effect) => effect.kind)).toEqual(["subscribe", "ack"]);
     session = last.session;
     const over = recv(session, { op: 12, d: { user_id: idN(1001) } });
-    expect(sent(over.effects)).toEqual([error("At most 100 users can be subscribed per socket.")]);
+    expect(sent(over.effects)).toEqual([
+      error("At most 100 users can be subscribed per socket; this would make 101."),
+    ]);
     expect(over.session.subscription).toEqual(session.subscription);
   });
 });

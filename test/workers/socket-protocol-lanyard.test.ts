@@ -71,21 +71,39 @@ describe("Lanyard Initialize (op 2)", () => {
     expect(settled.session.closed).toBe(false);
   });
 
-  it.each([
-    ["subscribe_to_id not a Discord id", { subscribe_to_id: "abc" }],
-    ["subscribe_to_ids of no Discord id", { subscribe_to_ids: ["abc", "12"] }],
-    ["subscribe_to_ids empty", { subscribe_to_ids: [] }],
-  ])("%s: INIT_STATE {} at once, nothing asked of the hub", (_, d) => {
-    const step = recv(connect(), { op: 2, d });
+  it("subscribe_to_ids empty: INIT_STATE {} at once, nothing asked of the hub", () => {
+    const step = recv(connect(), { op: 2, d: { subscribe_to_ids: [] } });
     expect(step.effects).toEqual([
       { kind: "send", frame: '{"op":0,"t":"INIT_STATE","d":{}}', compress: false },
     ]);
     expect(step.session).toMatchObject({ dialect: "lanyard", subscription: { kind: "none" }, closed: false });
   });
 
-  it("strings that are not Discord ids are left out of a list", () => {
-    const step = recv(connect(), { op: 2, d: { subscribe_to_ids: ["abc", ADA] } });
-    expect(step.session.subscription).toEqual({ kind: "ids", ids: [ADA] });
+  const RULE = "must be a Discord id (17 to 20 digits)";
+  it.each([
+    ["subscribe_to_id too short", { subscribe_to_id: "12345" }, `subscribe_to_id: ${RULE}`],
+    ["subscribe_to_id not digits", { subscribe_to_id: "abc" }, `subscribe_to_id: ${RULE}`],
+    ["subscribe_to_id of 21 digits", { subscribe_to_id: "1".repeat(21) }, `subscribe_to_id: ${RULE}`],
+    [
+      "subscribe_to_ids with one bad",
+      { subscribe_to_ids: [ADA, "abc", "12"] },
+      `subscribe_to_ids.1: ${RULE}`,
+    ],
+  ])("%s: closes with 4006 invalid_user_id naming the field, nothing asked of the hub", (_, d, field) => {
+    const step = recv(connect(), { op: 2, d });
+    expect(step.effects).toEqual([{ kind: "close", code: 4006, reason: `invalid_user_id: ${field}` }]);
+    expect(step.session).toMatchObject({ dialect: "lanyard", subscription: { kind: "none" }, closed: true });
+  });
+
+  it("a bad id on a repeated op 2 drops what the socket held, as every close does", () => {
+    const step = recv(initialised({ op: 2, d: { subscribe_to_id: ADA } }), {
+      op: 2,
+      d: { subscribe_to_ids: ["not-an-id"] },
+    });
+    expect(step.effects).toEqual([
+      { kind: "unsubscribe", target: [ADA] },
+      { kind: "close", code: 4006, reason: `invalid_user_id: subscribe_to_ids.0: ${RULE}` },
+    ]);
   });
 
   it("is repeatable: each adds, each is answered for what it named", () => {
@@ -166,7 +184,10 @@ describe("Lanyard Initialize (op 2)", () => {
     expect(session.subscription).toEqual({ kind: "ids", ids });
     expect(recv(session, { op: 2, d: { subscribe_to_id: ids[7] } }).session.closed).toBe(false);
     const over = recv(session, { op: 2, d: { subscribe_to_id: idN(500) } });
-    expect(closeOf(over.effects)).toEqual({ code: 4007, reason: "too_many_ids" });
+    expect(closeOf(over.effects)).toEqual({
+      code: 4007,
+      reason: "too_many_ids: At most 100 users can be subscribed per socket; this would make 101.",
+    });
     expect(over.effects).toContainEqual({ kind: "unsubscribe", target: ids });
   });
 
