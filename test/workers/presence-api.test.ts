@@ -240,7 +240,7 @@ describe("gateway session checkpoints", () => {
     const sessions = [
       { shard_id: 0, shard_count: 1, session_id: "abc", sequence: 42, resume_url: "wss://gateway.example/" },
     ];
-    const body = JSON.stringify({ sessions });
+    const body = JSON.stringify({ shard_ids: [0], sessions });
     const put = await exports.default.fetch(`${BASE}/ingest/sessions`, {
       method: "PUT",
       headers: await ingestHeaders(env.INGEST_SECRET!, { method: "PUT", path: "/ingest/sessions" }, body),
@@ -276,39 +276,5 @@ describe("a signature answers for one route", () => {
     const asPut = await ingestHeaders(env.INGEST_SECRET!, { method: "PUT", path: "/ingest/sessions" }, body);
     const asPost = await exports.default.fetch(`${BASE}/ingest`, { method: "POST", headers: asPut, body });
     expect(asPost.status).toBe(401);
-  });
-});
-
-describe("docs", () => {
-  it("/openapi.json lists every route from its schemas: reads, storage, socket, bot, ingest", async () => {
-    const spec = (await (await get("/openapi.json")).json()) as {
-      paths: Record<string, unknown>;
-      components: { schemas: Record<string, unknown> };
-    };
-    expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining([
-        "/api/v1/users/{id}",
-        "/api/v1/users",
-        "/v1/users/{id}",
-        "/ingest",
-        "/socket",
-        "/api/v1/users/{id}/storage",
-        "/api/v1/users/{id}/storage/{key}",
-        "/v1/users/{id}/kv",
-        "/v1/users/{id}/kv/{key}",
-        "/interactions",
-      ]),
-    );
-    expect(Object.keys(spec.components.schemas)).toEqual(
-      expect.arrayContaining(["LanternUser", "LanyardPresence"]),
-    );
-  });
-
-  it("/docs is a self-contained HTML page", async () => {
-    const res = await get("/docs");
-    expect(res.headers.get("content-type")).toMatch(/text\/html/);
-    const page = await res.text();
-    expect(page).toContain("/api/v1/users/{id}");
-    expect(page).not.toMatch(/<script[^>]+src=/);
   });
 });
