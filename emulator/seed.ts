@@ -66,7 +66,8 @@ export const SEED_MEMBERS: readonly SeedMember[] = [
   },
 ];
 
-export function createSeededWorld(): World {
+/** `now` dates the seeded activities (ada's track began a minute before it); tests pin it. */
+export function createSeededWorld(now = Date.now()): World {
   const world = new World({
     id: SEED.applicationId,
     name: "Porchlight Emulated",
@@ -83,7 +84,6 @@ export function createSeededWorld(): World {
     world.addMember(guild.id, member.id, new Date(SEED_TIME + 86_400_000 * (index + 1)));
   }
   const [ada, grace, , margaret, dennis] = SEED_MEMBERS;
-  const now = Date.now();
   world.setPresence(guild.id, {
     user: { id: ada!.id },
     status: "online",

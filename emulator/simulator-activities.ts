@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { GatewayActivity } from "discord-api-types/v10";
 import {
   customStatusActivity,
+  type GameSession,
   listeningOnSpotify,
   listeningToLocalFile,
   playingGame,
@@ -130,7 +131,7 @@ const PLATFORMS = [
   ["vr", 0.02],
 ] as const;
 
-type Platform = keyof StoredPresence["client_status"];
+export type Platform = keyof StoredPresence["client_status"];
 
 export function randomSpotify(rng: SeededRandom, userId: string, now: number): GatewayActivity {
   const sessionId = rng.string(HEX, 32);
@@ -149,25 +150,34 @@ export function randomSpotify(rng: SeededRandom, userId: string, now: number): G
   return listeningOnSpotify(song, { userId, startedAt, createdAt: startedAt + rng.int(0, 2_000), sessionId });
 }
 
-export function randomGame(rng: SeededRandom, now: number): GatewayActivity {
+/** A game session drawn from the catalogue, not yet started: the caller says since when. */
+export function randomGameSession(rng: SeededRandom): GameSession {
   const chosen = rng.pick(GAMES);
-  return playingGame(
-    {
-      activityId: rng.string(HEX, 16),
-      name: chosen.name,
-      applicationId: chosen.applicationId,
-      details: rng.pick(chosen.details),
-      state: rng.pick(chosen.states),
-      largeImage: chosen.largeImage,
-      largeText: chosen.name,
-      smallImage: chosen.smallImage,
-      smallText: rng.pick(chosen.smallTexts),
-    },
-    now - rng.int(0, 4 * 3_600_000),
-  );
+  return {
+    activityId: rng.string(HEX, 16),
+    name: chosen.name,
+    applicationId: chosen.applicationId,
+    details: rng.pick(chosen.details),
+    state: rng.pick(chosen.states),
+    largeImage: chosen.largeImage,
+    largeText: chosen.name,
+    smallImage: chosen.smallImage,
+    smallText: rng.pick(chosen.smallTexts),
+  };
 }
 
-export function randomCustomStatus(rng: SeededRandom, now: number): GatewayActivity {
+/** A game someone has been playing for up to four hours. */
+export function randomGame(rng: SeededRandom, now: number): GatewayActivity {
+  return playingGame(randomGameSession(rng), now - rng.int(0, 4 * 3_600_000));
+}
+
+/** What a custom status says: text, an emoji, or both. */
+export interface StatusLine {
+  text: string | null;
+  emoji: StatusEmoji | null;
+}
+
+export function randomStatusLine(rng: SeededRandom): StatusLine {
   const emoji = rng.weighted<StatusEmoji | null>([
     [null, 3],
     [{ name: rng.pick(UNICODE_EMOJI) }, 4],
@@ -175,6 +185,12 @@ export function randomCustomStatus(rng: SeededRandom, now: number): GatewayActiv
   ]);
   // Some statuses are an emoji alone.
   const text = emoji && rng.chance(0.15) ? null : rng.pick(STATUS_TEXTS);
+  return { text, emoji };
+}
+
+/** A custom status set up to a day ago. */
+export function randomCustomStatus(rng: SeededRandom, now: number): GatewayActivity {
+  const { text, emoji } = randomStatusLine(rng);
   return customStatusActivity(text, emoji, now - rng.int(0, 86_400_000));
 }
 
