@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
-import { startEmulator } from "./server.ts";
+import { type Emulator, startEmulator } from "./server.ts";
 
 /**
- * `npm run emulator -- --port 8790 [--simulate 50 --rate 5]`: Discord, locally. Prints one ready
- * line with its URLs (scripts wait for it), then serves until SIGINT or SIGTERM.
+ * `npm run emulator -- --port 8790 [--simulate 50 --rate 5] [--pace 3]`: Discord, locally. Prints
+ * one ready line with its URLs (scripts wait for it), then serves until SIGINT or SIGTERM.
  */
 
 const USAGE = `usage: npm run emulator -- [--port 8790] [--host 127.0.0.1] [--simulate <users>] [--rate <updates/s>]
-                     [--seed <n>] [--heartbeat-interval <ms>] [--shards <recommended count>]`;
+                     [--pace <seconds>] [--seed <n>] [--heartbeat-interval <ms>] [--shards <recommended count>]`;
 
 function numberOption(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -27,6 +27,7 @@ function parse() {
       host: { type: "string" },
       simulate: { type: "string" },
       rate: { type: "string" },
+      pace: { type: "string" },
       seed: { type: "string" },
       "heartbeat-interval": { type: "string" },
       shards: { type: "string" },
@@ -47,15 +48,31 @@ if (args.help) {
 }
 
 const users = numberOption("simulate", args.simulate, 1);
-const emulator = await startEmulator({
-  port: numberOption("port", args.port ?? process.env.EMULATOR_PORT, 0) ?? 8790,
-  host: args.host ?? "127.0.0.1",
-  heartbeatIntervalMs: numberOption("heartbeat-interval", args["heartbeat-interval"], 100),
-  recommendedShards: numberOption("shards", args.shards, 1),
-  simulate: users
-    ? { users, rate: numberOption("rate", args.rate, 0) ?? 1, seed: numberOption("seed", args.seed, 0) }
-    : undefined,
-});
+const seed = numberOption("seed", args.seed, 0);
+// Seconds between two changes of the seeded members; 0 (the default) keeps them still.
+const paceSeconds = numberOption("pace", args.pace, 0) ?? 0;
+const port = numberOption("port", args.port ?? process.env.EMULATOR_PORT, 0) ?? 8790;
+const host = args.host ?? "127.0.0.1";
+let emulator: Emulator;
+try {
+  emulator = await startEmulator({
+    port,
+    host,
+    heartbeatIntervalMs: numberOption("heartbeat-interval", args["heartbeat-interval"], 100),
+    recommendedShards: numberOption("shards", args.shards, 1),
+    simulate: users ? { users, rate: numberOption("rate", args.rate, 0) ?? 1, seed } : undefined,
+    live: paceSeconds > 0 ? { paceMs: paceSeconds * 1000, seed } : undefined,
+  });
+} catch (error) {
+  // One line a person can act on, not a stack trace.
+  const code = (error as NodeJS.ErrnoException).code;
+  console.error(
+    code === "EADDRINUSE"
+      ? `emulator: port ${port} on ${host} is in use; choose another with --port or EMULATOR_PORT`
+      : `emulator: ${(error as Error).message}`,
+  );
+  process.exit(code === "EADDRINUSE" ? 1 : 2);
+}
 
 const { urls, world } = emulator;
 console.log(

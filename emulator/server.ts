@@ -7,6 +7,7 @@ import { controlRoutes } from "./control.ts";
 import { createGateway, type Gateway } from "./gateway/index.ts";
 import { createRest, type Rest } from "./rest/index.ts";
 import { createSeededWorld } from "./seed.ts";
+import { SeedLife, type SeedLifeOptions } from "./seed-life.ts";
 import { Simulator, type SimulatorOptions } from "./simulator.ts";
 import type { World } from "./world.ts";
 
@@ -15,6 +16,8 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   world?: World;
   /** Start the presence simulator at once. */
   simulate?: SimulatorOptions;
+  /** Bring the seeded members to life at once (the local demo); still without it. */
+  live?: SeedLifeOptions;
   /** REST's clock (rate-limit windows and X-RateLimit-Reset), e.g. skewed from the machine's for a test. */
   restClock?: () => number;
 }
@@ -27,6 +30,8 @@ export interface Emulator {
   gateway: Gateway;
   rest: Rest;
   simulator: Simulator;
+  /** The seeded members' playlist and changes: start(), stop(), status(). */
+  life: SeedLife;
   close(): Promise<void>;
 }
 
@@ -35,7 +40,7 @@ export interface Emulator {
  * the root and the control API under /_emulator, all on one port.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { world: givenWorld, simulate, restClock, ...overrides } = options;
+  const { world: givenWorld, simulate, live, restClock, ...overrides } = options;
   const config = resolveConfig(overrides);
   const world = givenWorld ?? createSeededWorld();
   // Filled in once the port is known; nothing reads it before the first request.
@@ -50,6 +55,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     now: restClock,
   });
   const simulator = new Simulator(world);
+  const life = new SeedLife(world);
 
   const app = new Hono();
   app.route("/api/v10", rest.app);
@@ -68,6 +74,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   config.port = port;
 
   if (simulate) simulator.start(simulate);
+  if (live) life.start(live);
 
   return {
     urls,
@@ -76,8 +83,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     gateway,
     rest,
     simulator,
+    life,
     async close() {
       simulator.stop();
+      life.stop();
       await gateway.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
