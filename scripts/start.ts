@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import { SEED, SEED_MEMBERS } from "../emulator/seed.ts";
 import {
   type EmulatorApplication,
@@ -13,20 +14,53 @@ import {
   wireBot,
   workerVarsFor,
 } from "./lib/local-stack.ts";
+import { prepareLocalState } from "./lib/local-state.ts";
+import { ensurePortFree } from "./lib/ports.ts";
 import type { Child } from "./lib/processes.ts";
+import { readStartSettings, StartError } from "./lib/start-settings.ts";
+import { settingsIn, workerSettingsIn } from "./lib/worker-settings.ts";
 
 /**
  * `npm start`: the whole stack on embedded defaults, with no Discord account. The emulator plays
- * Discord with a simulated guild, the gateway runner watches it, and the Worker serves the result on
- * http://127.0.0.1:8787 (PORT overrides; EMULATOR_PORT for the emulator, default 8790). The
- * emulator's application calls the Worker's /interactions, so the bot works offline too.
- * With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real Discord instead, and
- * DISCORD_PUBLIC_KEY, if set, turns the bot on for the real application.
+ * Discord with a simulated guild whose seeded members live (ada's playlist plays on, the others
+ * change every few seconds), the gateway runner watches it, and the Worker serves the result on
+ * http://127.0.0.1:8787. The emulator's application calls the Worker's /interactions, so the bot
+ * works offline too. With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real
+ * Discord instead. Every Worker setting set in the environment reaches the Worker
+ * (lib/worker-settings.ts); npm start's own are in lib/start-settings.ts.
  */
 
-const workerPort = Number(process.env.PORT ?? 8787);
-const emulatorPort = Number(process.env.EMULATOR_PORT ?? 8790);
-const realDiscord = Boolean(process.env.DISCORD_TOKEN);
+/** The runner settings a user may override from the environment (DISCORD_TOKEN and friends). */
+const RUNNER_SETTINGS = [
+  "DISCORD_TOKEN",
+  "DISCORD_API_BASE",
+  "MONITORED_GUILD_IDS",
+  "SHARD_COUNT",
+  "SHARD_IDS",
+  "FLUSH_WINDOW_MS",
+  "LOG_LEVEL",
+];
+
+const HOST = "127.0.0.1";
+const USAGE = `usage: npm start [-- --fresh]
+  --fresh   start from an empty local state (the Worker's stored users, pairs and sessions)`;
+
+let fresh: boolean;
+try {
+  const { values } = parseArgs({
+    options: { fresh: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  fresh = values.fresh;
+} catch (error) {
+  console.error(`npm start: ${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+
 const children: Child[] = [];
 
 async function stopAll(code: number): Promise<never> {
@@ -44,40 +78,64 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const proxyKey = process.env.PROXY_KEY || LOCAL_PROXY_KEY;
-
 try {
-  const secret = newIngestSecret();
+  const settings = readStartSettings(process.env);
+  // Before anything starts: a port already taken is one line naming the variable that moves it.
+  await ensurePortFree(settings.workerPort, HOST, "PORT");
+  if (!settings.realDiscord) await ensurePortFree(settings.emulatorPort, HOST, "EMULATOR_PORT");
+  const statePath = prepareLocalState(settings.stateDir, { fresh });
+  console.log(
+    `Local state: ${statePath} (LOCAL_STATE_DIR; ${fresh ? "emptied by --fresh" : "npm start -- --fresh empties it"})`,
+  );
+  const fromEnvironment = workerSettingsIn(process.env);
+  const passed = Object.keys(fromEnvironment);
+  console.log(
+    `Worker settings from the environment: ${passed.length > 0 ? passed.sort().join(", ") : "none"}`,
+  );
+
+  const secret = settings.ingestSecret ?? newIngestSecret();
   let emulator: EmulatorProcess | null = null;
   let bot: EmulatorApplication | null = null;
-  if (!realDiscord) {
-    emulator = await startEmulatorProcess({ port: emulatorPort, simulate: { users: 40, rate: 4 } });
+  if (!settings.realDiscord) {
+    emulator = await startEmulatorProcess({
+      port: settings.emulatorPort,
+      simulate: { users: 40, rate: 4 },
+      paceSeconds: settings.paceSeconds,
+    });
     children.push(emulator);
     bot = await emulatorApplication(emulator.http);
   }
   const worker = await startWorkerProcess({
-    port: workerPort,
+    port: settings.workerPort,
     vars: {
-      ...workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey ?? process.env.DISCORD_PUBLIC_KEY),
+      ...workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey),
       // The REST proxy: the emulator's bot (or DISCORD_TOKEN's) behind PROXY_KEY.
       ...proxyVarsFor(
         emulator ?? { http: "https://discord.com", token: process.env.DISCORD_TOKEN! },
-        proxyKey,
+        process.env.PROXY_KEY || LOCAL_PROXY_KEY,
       ),
-      ...pickWorker(process.env),
+      // Whatever the environment sets wins over the local stack's values and wrangler.toml's.
+      ...fromEnvironment,
     },
-    persistTo: ".wrangler/state",
+    persistTo: statePath,
   });
   children.push(worker);
   if (emulator && bot) await wireBot(emulator.http, worker.url, bot);
   const runnerEnv = emulator
     ? runnerEnvFor(emulator, worker.url, secret, [SEED.guildId])
     : { INGEST_URL: `${worker.url}/ingest`, INGEST_SECRET: secret, SESSION_STORE: "worker" };
-  const runner = await startRunnerProcess({ env: { ...runnerEnv, ...pick(process.env) }, echo: false });
+  const runner = await startRunnerProcess({
+    env: { ...runnerEnv, ...settingsIn(process.env, (name) => RUNNER_SETTINGS.includes(name)) },
+    echo: false,
+  });
   children.push(runner);
 
   // Ada, the seeded member listening to Spotify.
   const someone = emulator ? SEED_MEMBERS[0]!.id : null;
+  const life =
+    emulator && settings.paceSeconds > 0
+      ? `the seeded members change every ${settings.paceSeconds} s (EMULATOR_PACE; 0 keeps them still)`
+      : "the seeded members are still (EMULATOR_PACE)";
   console.log(`
   Worker     ${worker.url}            (docs: ${worker.url}/docs)
   Lantern    ${worker.url}/api/v1/users/${someone ?? ":id"}
@@ -86,8 +144,8 @@ try {
   Socket     ${worker.url.replace(/^http/, "ws")}/socket
   Runner     ${runner.metrics}/metrics  ${runner.metrics}/health
   Bot        ${worker.url}/interactions
-  REST proxy ${worker.url}/proxy/api  (key: ${process.env.PROXY_KEY ? "PROXY_KEY" : LOCAL_PROXY_KEY})
-  ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state)` : "Discord    real (DISCORD_TOKEN is set)"}
+  REST proxy ${worker.url}/proxy/api  (${proxyKeyNote(process.env)})
+  ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state; ${life})` : "Discord    real (DISCORD_TOKEN is set)"}
 `);
   if (emulator && someone) {
     // The whole bot loop, offline: the emulator signs the command and calls /interactions.
@@ -97,25 +155,13 @@ try {
   }
   console.log(`porchlight ready: ${worker.url}`);
 } catch (error) {
-  console.error((error as Error).message);
+  // A StartError is a person's mistake, said in one line; anything else carries the child's output.
+  console.error(error instanceof StartError ? `npm start: ${error.message}` : (error as Error).message);
   await stopAll(1);
 }
 
-/** The Worker settings a user may override from the environment (wrangler.toml's [vars] otherwise). */
-function pickWorker(env: NodeJS.ProcessEnv): Record<string, string> {
-  return env.SOCKET_ALL_PER_HUB === undefined ? {} : { SOCKET_ALL_PER_HUB: env.SOCKET_ALL_PER_HUB };
-}
-
-/** The runner settings a user may override from the environment (DISCORD_TOKEN and friends). */
-function pick(env: NodeJS.ProcessEnv): Record<string, string> {
-  const names = [
-    "DISCORD_TOKEN",
-    "DISCORD_API_BASE",
-    "MONITORED_GUILD_IDS",
-    "SHARD_COUNT",
-    "SHARD_IDS",
-    "FLUSH_WINDOW_MS",
-    "LOG_LEVEL",
-  ];
-  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+/** Which key opens the REST proxy, named, never shown unless it is the public local one. */
+function proxyKeyNote(env: NodeJS.ProcessEnv): string {
+  if (env.PROXY_KEYS) return "keys: PROXY_KEYS from the environment";
+  return `key: ${env.PROXY_KEY ? "PROXY_KEY" : LOCAL_PROXY_KEY}`;
 }

@@ -18,12 +18,15 @@ export interface EmulatorProcess extends Child {
 export async function startEmulatorProcess(options: {
   port?: number;
   simulate?: { users: number; rate: number };
+  /** Seconds between two changes of the seeded members (the demo's life); unset or 0, still. */
+  paceSeconds?: number;
   heartbeatIntervalMs?: number;
   echo?: boolean;
 }): Promise<EmulatorProcess> {
   const args = ["--port", String(options.port ?? 0)];
   if (options.simulate)
     args.push("--simulate", String(options.simulate.users), "--rate", String(options.simulate.rate));
+  if (options.paceSeconds) args.push("--pace", String(options.paceSeconds));
   if (options.heartbeatIntervalMs) args.push("--heartbeat-interval", String(options.heartbeatIntervalMs));
   const child = await spawnNode("emulator/cli.ts", args, {
     label: "emulator",
