@@ -1,12 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
-import { KeyValuePairs, KvKey } from "../../schemas/kv.ts";
+import { KeyValuePairs, KV_LIMITS, KvKey, KvValue } from "../../schemas/kv.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
 import type { Env } from "../../settings/env.ts";
 import { BODY_LIMITS } from "../body.ts";
+import { exampleOf, jsonAnswer } from "../docs/route-examples.ts";
 import { type Refuse, writeThroughToken } from "../kv-writes.ts";
 import { readPairs } from "../presence-reads.ts";
+import { LanternError } from "./lantern.ts";
 
 /**
  * Lantern's storage routes (shared/reference/lantern-swagger.json): reads are public, writes carry
@@ -16,21 +18,38 @@ import { readPairs } from "../presence-reads.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
-const LanternError = z.object({ error: z.string() }).meta({ id: "LanternError" });
-const Success = z.object({ success: z.literal(true) }).meta({ id: "LanternSuccess" });
+const Success = z
+  .object({ success: z.literal(true) })
+  .meta({ id: "LanternSuccess", example: { success: true } });
+const Value = z.object({ value: z.string() }).meta({ example: { value: exampleOf(KvValue) } });
 const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+
+const notMonitored = (id: string) => `User ${id} is not being monitored by Porchlight.`;
+const noStorage = (id: string) => `User ${id} does not have any storage.`;
 
 const idParam = Snowflake.meta({ param: { name: "id", in: "path" }, example: "94490510688792576" });
 const keyParam = z.string().meta({ param: { name: "key", in: "path" }, example: "location" });
 const security = [{ ApiKeyAuth: [] }];
-const errors = (more: Record<number, string>) =>
+/** What each refusal means, and one message it is answered with. */
+const REFUSALS: Record<number, [description: string, message: string]> = {
+  400: [
+    "Bad id, key or value.",
+    `Key must be 1 to ${KV_LIMITS.maxKeyLength} letters, digits or underscores.`,
+  ],
+  401: ["Missing or wrong token.", "The token is not this user's."],
+  404: ["Not monitored, or no such key.", notMonitored("94490510688792576")],
+  413: [
+    "A limit is exceeded (value length, pair count).",
+    `A user keeps at most ${KV_LIMITS.maxPairs} pairs.`,
+  ],
+  429: ["Too many writes: see Retry-After.", "Too many writes; try again shortly."],
+};
+const errors = (...statuses: number[]) =>
   Object.fromEntries(
-    Object.entries({
-      400: "Bad id, key or value.",
-      401: "Missing or wrong token.",
-      404: "Not monitored, or no such key.",
-      ...more,
-    }).map(([status, description]) => [status, { description, content: json(LanternError) }]),
+    statuses.map((status) => {
+      const [description, message] = REFUSALS[status]!;
+      return [status, jsonAnswer(LanternError, description, { error: message })];
+    }),
   );
 
 const storageRoute = (method: "get" | "delete") =>
@@ -43,7 +62,7 @@ const storageRoute = (method: "get" | "delete") =>
     request: { params: z.object({ id: idParam }) },
     responses: {
       200: { description: "Done.", content: json(method === "get" ? KeyValuePairs : Success) },
-      ...errors({ 429: "Too many writes: see Retry-After." }),
+      ...errors(400, 401, 404, 429),
     },
   });
 
@@ -66,16 +85,16 @@ const keyRoute = (method: "get" | "put" | "patch" | "delete") =>
             query: z.object({
               value: z.string().optional().meta({ description: "The value, instead of a body." }),
             }),
-            body: { content: json(z.object({ value: z.string() })), required: false as const },
+            body: { content: json(Value), required: false as const },
           }
         : {}),
     },
     responses: {
       200: {
         description: "Done.",
-        content: json(method === "get" ? z.object({ value: z.string() }) : Success),
+        content: json(method === "get" ? Value : Success),
       },
-      ...errors({ 413: "A limit is exceeded (value length, pair count).", 429: "Too many writes." }),
+      ...errors(400, 401, 404, 413, 429),
     },
   });
 
@@ -83,9 +102,6 @@ function lanternError(c: Ctx, status: number, message: string, retryAfter?: numb
   const headers: Record<string, string> = retryAfter ? { "Retry-After": String(retryAfter) } : {};
   return c.json({ error: message }, status as 400, headers);
 }
-
-const notMonitored = (id: string) => `User ${id} is not being monitored by Porchlight.`;
-const noStorage = (id: string) => `User ${id} does not have any storage.`;
 
 /** The value of a PUT or PATCH: `{"value": "..."}` in the body, or the `value` query parameter. */
 function requestedValue(c: Ctx, body: string): { value: unknown } | Response {

@@ -4,19 +4,31 @@ import { LanternUser } from "../../schemas/lantern.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
 import type { Env } from "../../settings/env.ts";
 import { badCardRequest, serveCard } from "../cards/serve.ts";
+import { exampleOf, jsonAnswer } from "../docs/route-examples.ts";
 import { readUser, readUsers, respond } from "../presence-reads.ts";
 
 /** Lantern's REST reads (shared/reference/lantern-swagger.json), without Lantern's bugs. */
 
 export const MAX_BULK_USERS = 50;
 
-const LanternError = z.object({ error: z.string() }).meta({
+/** Lantern's error shape, which its storage routes answer with too. */
+export const LanternError = z.object({ error: z.string() }).meta({
   id: "LanternError",
   example: { error: "User 94490510688792576 is not being monitored by Porchlight." },
 });
 
+const BAD_ID = { error: "id: must be a Discord id (17 to 20 digits)" };
+
 // With ?svg=1 every answer, errors too, is an SVG card (workers/cards/), so a README shows it.
-const SvgCard = z.string().meta({ description: "An SVG document (image/svg+xml)." });
+const SvgCard = z.string().meta({
+  description: "An SVG document (image/svg+xml).",
+  example:
+    '<svg xmlns="http://www.w3.org/2000/svg" width="560" height="260" viewBox="0 0 560 260" role="img" aria-label="Phineas"><!-- avatar, name, status and activity --></svg>',
+});
+const withCard = (answer: ReturnType<typeof jsonAnswer>) => ({
+  ...answer,
+  content: { ...answer.content, "image/svg+xml": { schema: SvgCard } },
+});
 
 const userRoute = createRoute({
   method: "get",
@@ -35,14 +47,10 @@ const userRoute = createRoute({
       content: { "application/json": { schema: LanternUser }, "image/svg+xml": { schema: SvgCard } },
     },
     304: { description: "Not modified since the ETag in If-None-Match." },
-    400: {
-      description: "The id is not a Discord id, or a card parameter is invalid.",
-      content: { "application/json": { schema: LanternError }, "image/svg+xml": { schema: SvgCard } },
-    },
-    404: {
-      description: "Not in a monitored guild.",
-      content: { "application/json": { schema: LanternError }, "image/svg+xml": { schema: SvgCard } },
-    },
+    400: withCard(
+      jsonAnswer(LanternError, "The id is not a Discord id, or a card parameter is invalid.", BAD_ID),
+    ),
+    404: withCard(jsonAnswer(LanternError, "Not in a monitored guild.", exampleOf(LanternError))),
   },
 });
 
@@ -78,13 +86,14 @@ const bulkRoute = createRoute({
   responses: {
     200: {
       description: "The monitored users among those asked for.",
-      content: { "application/json": { schema: z.array(LanternUser) } },
+      content: {
+        "application/json": { schema: z.array(LanternUser).meta({ example: [exampleOf(LanternUser)] }) },
+      },
     },
-    400: { description: "Bad user_ids.", content: { "application/json": { schema: LanternError } } },
-    404: {
-      description: "None of them is monitored.",
-      content: { "application/json": { schema: LanternError } },
-    },
+    400: jsonAnswer(LanternError, "Bad user_ids.", { error: `user_ids: at most ${MAX_BULK_USERS} user_ids` }),
+    404: jsonAnswer(LanternError, "None of them is monitored.", {
+      error: "None of the users is being monitored by Porchlight.",
+    }),
   },
 });
 

@@ -1,10 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { KvOperation } from "../../durable-objects/user-presence/kv.ts";
-import { KeyValuePairs } from "../../schemas/kv.ts";
+import { KeyValuePairs, KV_LIMITS, KvValue } from "../../schemas/kv.ts";
 import type { Env } from "../../settings/env.ts";
 import { BODY_LIMITS } from "../body.ts";
+import { exampleOf, jsonAnswer } from "../docs/route-examples.ts";
 import { type Refuse, writeThroughToken } from "../kv-writes.ts";
+import { LanyardError } from "./lanyard.ts";
 
 /**
  * Lanyard's key-value writes: PUT a raw body, PATCH a JSON object merged in at once, DELETE a key
@@ -14,22 +16,26 @@ import { type Refuse, writeThroughToken } from "../kv-writes.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
-const LanyardError = z
-  .object({ success: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) })
-  .meta({ id: "LanyardError" });
-
 const id = z.string().meta({ param: { name: "id", in: "path" }, description: "A Discord id, or @me." });
 const key = z.string().meta({ param: { name: "key", in: "path" }, example: "location" });
+/** Each refusal: what it means, and one answer of it (code and message). */
 const refusals = Object.fromEntries(
-  [
-    [400, "Bad id, key, value or body."],
-    [401, "Missing or wrong token (no_permission)."],
-    [404, "Not monitored."],
-    [413, "A limit is exceeded."],
-    [429, "Too many writes: see Retry-After."],
-  ].map(([status, description]) => [
+  (
+    [
+      [
+        400,
+        "Bad id, key, value or body.",
+        "invalid_body",
+        "The body must be a JSON object of string values.",
+      ],
+      [401, "Missing or wrong token (no_permission).", "no_permission", "The token is not this user's."],
+      [404, "Not monitored.", "user_not_monitored", "User is not being monitored."],
+      [413, "A limit is exceeded.", "too_many_pairs", `A user keeps at most ${KV_LIMITS.maxPairs} pairs.`],
+      [429, "Too many writes: see Retry-After.", "rate_limited", "Too many writes; try again shortly."],
+    ] as const
+  ).map(([status, description, code, message]) => [
     status,
-    { description, content: { "application/json": { schema: LanyardError } } },
+    jsonAnswer(LanyardError, description, { success: false, error: { code, message } }),
   ]),
 );
 const done = { 204: { description: "Done." } };
@@ -44,7 +50,7 @@ const routes = {
     security,
     request: {
       params: z.object({ id, key }),
-      body: { content: { "text/plain": { schema: z.string() } } },
+      body: { content: { "text/plain": { schema: z.string(), example: exampleOf(KvValue) } } },
     },
     responses: { ...done, ...refusals },
   }),

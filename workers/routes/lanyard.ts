@@ -2,11 +2,13 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { LanyardPresence } from "../../schemas/lanyard.ts";
 import { Snowflake } from "../../schemas/snowflake.ts";
 import type { Env } from "../../settings/env.ts";
+import { exampleOf, jsonAnswer } from "../docs/route-examples.ts";
 import { readUser, respond } from "../presence-reads.ts";
 
 /** Lanyard's REST read, so a Lanyard client works by changing only its hostname. */
 
-const LanyardError = z
+/** Lanyard's error envelope, which its key-value routes answer with too. */
+export const LanyardError = z
   .object({ success: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) })
   .meta({
     id: "LanyardError",
@@ -15,6 +17,11 @@ const LanyardError = z
       error: { code: "user_not_monitored", message: "User is not being monitored by Porchlight" },
     },
   });
+
+const INVALID_ID = {
+  success: false as const,
+  error: { code: "invalid_user_id", message: "The user id must be a Discord id (17 to 20 digits)." },
+};
 
 const userRoute = createRoute({
   method: "get",
@@ -27,21 +34,13 @@ const userRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "The user.",
-      content: {
-        "application/json": { schema: z.object({ success: z.literal(true), data: LanyardPresence }) },
-      },
-    },
+    200: jsonAnswer(z.object({ success: z.literal(true), data: LanyardPresence }), "The user.", {
+      success: true,
+      data: exampleOf(LanyardPresence),
+    }),
     304: { description: "Not modified since the ETag in If-None-Match." },
-    400: {
-      description: "The id is not a Discord id.",
-      content: { "application/json": { schema: LanyardError } },
-    },
-    404: {
-      description: "Not in a monitored guild.",
-      content: { "application/json": { schema: LanyardError } },
-    },
+    400: jsonAnswer(LanyardError, "The id is not a Discord id.", INVALID_ID),
+    404: jsonAnswer(LanyardError, "Not in a monitored guild.", exampleOf(LanyardError)),
   },
 });
 
@@ -51,13 +50,7 @@ export function registerLanyard(app: OpenAPIHono<{ Bindings: Env }>) {
     async (c) => respond(c, await readUser(c, c.req.valid("param").id, "lanyard")) as never,
     (result, c) => {
       if (result.success) return;
-      return c.json(
-        {
-          success: false,
-          error: { code: "invalid_user_id", message: "The user id must be a Discord id (17 to 20 digits)." },
-        },
-        400,
-      );
+      return c.json(INVALID_ID, 400);
     },
   );
 }

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Env, socketConfigOf, socketHubCount } from "../../settings/env.ts";
+import { jsonAnswer } from "../docs/route-examples.ts";
 
 /**
  * GET /socket: the live stream, in Lantern's and Lanyard's dialects (durable-objects/socket-hub/).
@@ -9,6 +10,8 @@ import { type Env, socketConfigOf, socketHubCount } from "../../settings/env.ts"
  */
 
 const SocketError = z.object({ error: z.string() }).meta({ id: "SocketError" });
+
+const NOT_AN_UPGRADE = { error: "This is a WebSocket endpoint: connect with a WebSocket client." };
 
 const route = createRoute({
   method: "get",
@@ -24,14 +27,10 @@ const route = createRoute({
   },
   responses: {
     101: { description: "Switching protocols: the socket is open." },
-    426: {
-      description: "Not a WebSocket upgrade.",
-      content: { "application/json": { schema: SocketError } },
-    },
-    500: {
-      description: "The deployment's socket settings are invalid.",
-      content: { "application/json": { schema: SocketError } },
-    },
+    426: jsonAnswer(SocketError, "Not a WebSocket upgrade.", NOT_AN_UPGRADE),
+    500: jsonAnswer(SocketError, "The deployment's socket settings are invalid.", {
+      error: "SOCKET_HUBS must be an integer from 1 to 256, not 0",
+    }),
   },
 });
 
@@ -42,7 +41,7 @@ export function registerSocket(app: OpenAPIHono<{ Bindings: Env }>) {
   app.openAPIRegistry.registerPath(route);
   app.get("/socket", (c) => {
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-      return c.json({ error: "This is a WebSocket endpoint: connect with a WebSocket client." }, 426, {
+      return c.json(NOT_AN_UPGRADE, 426, {
         Upgrade: "websocket",
       });
     }
