@@ -59,7 +59,11 @@ export const Embed = z
       .max(MESSAGE_LIMITS.embedFields)
       .optional(),
   })
-  .meta({ id: "Embed" });
+  .meta({
+    id: "Embed",
+    description: "Discord's embed, within its limits.",
+    example: { title: "porchlight 0.1.0", description: "All checks passed.", color: 0x2ea043 },
+  });
 export type Embed = z.output<typeof Embed>;
 
 export const AllowedMentions = z.strictObject({
@@ -118,21 +122,44 @@ function checkMessage(
 export const ChannelMessage = z
   .strictObject(messageFields)
   .superRefine((m, ctx) => checkMessage(m, ctx, true))
-  .meta({ id: "ChannelMessage" });
+  .meta({
+    id: "ChannelMessage",
+    description: "A message: content or at least one embed.",
+    example: {
+      content: "Deploy finished.",
+      embeds: [
+        {
+          title: "porchlight 0.1.0",
+          description: "All checks passed.",
+          color: 0x2ea043,
+          fields: [{ name: "Region", value: "WEUR", inline: true }],
+        },
+      ],
+      allowed_mentions: { parse: [] },
+    },
+  });
 export type ChannelMessage = z.output<typeof ChannelMessage>;
 
 /** POST /v1/messages/direct. */
 export const DirectMessage = z
   .strictObject({ user_id: Snowflake, ...messageFields })
   .superRefine((m, ctx) => checkMessage(m, ctx, true))
-  .meta({ id: "DirectMessage" });
+  .meta({
+    id: "DirectMessage",
+    description: "A message to one user, by id: content or at least one embed.",
+    example: { user_id: "1191168918421504000", content: "Your build passed." },
+  });
 export type DirectMessage = z.output<typeof DirectMessage>;
 
 /** PATCH /v1/channels/:channel_id/messages/:message_id: what is given is replaced. */
 export const MessageEdit = z
   .strictObject(editFields)
   .superRefine((m, ctx) => checkMessage(m, ctx, false))
-  .meta({ id: "MessageEdit" });
+  .meta({
+    id: "MessageEdit",
+    description: "The parts of the message to replace.",
+    example: { content: "Your build passed (edited)." },
+  });
 export type MessageEdit = z.output<typeof MessageEdit>;
 
 /** What a failure was, for a caller deciding what to do next. */
@@ -159,19 +186,32 @@ export type MessageErrorType = z.output<typeof MessageErrorType>;
 export const MessageError = z
   .object({
     error: z.object({
-      type: MessageErrorType,
+      type: MessageErrorType.describe("What the failure was, for deciding what to do next."),
       /** Discord's HTTP status (or the proxy's own, when Discord was never asked). */
-      status: z.int(),
+      status: z.int().describe("Discord's HTTP status, or the proxy's own when Discord was never asked."),
       /** Discord's JSON error code (10003 Unknown Channel…), or the proxy's code; 0 when none. */
-      code: z.union([z.int(), z.string()]),
-      text: z.string(),
+      code: z
+        .union([z.int(), z.string()])
+        .describe("Discord's JSON error code (10003 Unknown Channel…), or the proxy's code; 0 when none."),
+      text: z.string().describe("What went wrong, for a person."),
       /** For invalid_input: the field that broke the rule, as a path. */
-      path: z.array(z.union([z.string(), z.number()])).optional(),
+      path: z
+        .array(z.union([z.string(), z.number()]))
+        .optional()
+        .describe("For invalid_input: the field that broke the rule, as a path."),
       /** For rate_limited and discord_unavailable: seconds until trying again may work. */
-      retry_after: z.number().optional(),
+      retry_after: z
+        .number()
+        .optional()
+        .describe("For rate_limited and discord_unavailable: seconds until trying again may work."),
     }),
   })
-  .meta({ id: "MessageError" });
+  .meta({
+    id: "MessageError",
+    description:
+      "`type` says what to do next; `status` and `code` are Discord's (or the proxy's when Discord was never asked).",
+    example: { error: { type: "discord_error", status: 404, code: 10003, text: "Unknown Channel" } },
+  });
 export type MessageError = z.output<typeof MessageError>;
 
 /** A guild's channel as GET /v1/guilds/:guild_id/channels lists it. */
@@ -183,5 +223,15 @@ export const GuildChannel = z
     parent_id: Snowflake.nullable(),
     position: z.int(),
   })
-  .meta({ id: "GuildChannel" });
+  .meta({
+    id: "GuildChannel",
+    description: "A channel, with the category it is in (`parent_id`).",
+    example: {
+      id: "1301000000000000001",
+      name: "general",
+      type: 0,
+      parent_id: "1300000000000000001",
+      position: 0,
+    },
+  });
 export type GuildChannel = z.output<typeof GuildChannel>;

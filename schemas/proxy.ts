@@ -65,20 +65,27 @@ export const PROXY_ERRORS = {
 export type ProxyErrorCode = keyof typeof PROXY_ERRORS;
 export const ProxyErrorCode = z.enum(Object.keys(PROXY_ERRORS) as [ProxyErrorCode, ...ProxyErrorCode[]]);
 
-export const ProxyError = z.object({
-  code: ProxyErrorCode,
-  message: z.string(),
-  /** Seconds until a refusal may lift (locked has none: it waits for an operator). */
-  retry_after: z.number().optional(),
-});
+export const ProxyError = z
+  .object({
+    code: ProxyErrorCode.describe("Which refusal; each has a fixed HTTP status."),
+    message: z.string(),
+    /** Seconds until a refusal may lift (locked has none: it waits for an operator). */
+    retry_after: z
+      .number()
+      .optional()
+      .describe("Seconds until a refusal may lift (locked has none: it waits for an operator)."),
+  })
+  .meta({ description: "A refusal made by the proxy itself (X-Porchlight-Generated: 1), never Discord's." });
 export type ProxyError = z.output<typeof ProxyError>;
 
 /** Discord's 429 body, which the proxy's own 429s copy exactly so every client library handles them. */
-export const RateLimitedBody = z.object({
-  message: z.string(),
-  retry_after: z.number(),
-  global: z.boolean(),
-});
+export const RateLimitedBody = z
+  .object({
+    message: z.string(),
+    retry_after: z.number().describe("Seconds to wait, as Discord counts them (fractions included)."),
+    global: z.boolean().describe("Whether the bot's global limit, not the route's, was reached."),
+  })
+  .meta({ description: "Discord's 429 body; the proxy's own 429s copy it exactly." });
 export type RateLimitedBody = z.output<typeof RateLimitedBody>;
 
 /** What a caller chooses when Discord would refuse: wait in order (default) or be told at once. */
