@@ -258,7 +258,7 @@ describe("the reference's pieces", () => {
     expect(rows).toEqual([
       "seen Time | null true",
       "seen.unix integer true",
-      "items array of Time | Node false",
+      "items array of (Time | Node) false",
       "items[] as Time -",
       "items[].unix integer true",
       "items[] as Node -",
@@ -278,6 +278,9 @@ describe("the reference's pieces", () => {
     expect(typeLabel({ type: "string", enum: ["queue", "reject"] })).toBe('"queue" | "reject"');
     expect(typeLabel({ type: "object", additionalProperties: { type: "string" } })).toBe("object of string");
     expect(typeLabel({ type: "array", items: { $ref: "#/components/schemas/Time" } })).toBe("array of Time");
+    expect(typeLabel({ type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }] } })).toBe(
+      "array of (string | number)",
+    );
     expect(typeLabel({})).toBe("any");
   });
 

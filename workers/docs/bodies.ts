@@ -2,7 +2,7 @@ import { html, raw } from "hono/html";
 import { examplesOf, exampleText, type ShownExample } from "./examples.ts";
 import type { Components, Content, JsonSchema } from "./openapi-types.ts";
 import { bodySummary, fieldsOf, typeLabel } from "./schema-fields.ts";
-import { escapeHtml, phrase } from "./text.ts";
+import { escapeHtml, phrase, prose } from "./text.ts";
 
 /**
  * Bodies as the reference shows them: the media type and the body's type, a table of its fields
@@ -75,7 +75,7 @@ export function schemaEntry(name: string, components: Components | undefined) {
   const example = schema.example ?? schema.examples?.[0];
   return html`<article class="schema" id="${schemaAnchor(name)}">
   <h3><code>${name}</code> <span class="type">${typeLabel(schema)}</span></h3>
-  ${phrase(schema.description)}
+  ${prose(schema.description)}
   ${fieldsTable(schema, components)}
   ${example === undefined ? "" : examplesBlock([{ value: example }], "application/json")}
 </article>`;

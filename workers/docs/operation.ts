@@ -15,6 +15,9 @@ export function operationId(method: string, path: string): string {
   return [method, ...words].join("-");
 }
 
+/** Statuses that never carry a body; any other response without content is someone else's (Discord's). */
+const BODILESS = /^(1\d\d|204|205|304)$/;
+
 export function renderOperation(method: string, path: string, op: Operation, components?: Components) {
   return html`<article class="operation" id="${operationId(method, path)}">
   <h3><span class="method ${method}">${method.toUpperCase()}</span> <code class="path">${path}</code></h3>
@@ -33,7 +36,7 @@ export function renderOperation(method: string, path: string, op: Operation, com
       ${
         response.content
           ? bodies(response.content, components, status.startsWith("2"))
-          : html`<p class="none">No body.</p>`
+          : html`<p class="none">${BODILESS.test(status) ? "No body." : "No schema: the body is not Porchlight's (see the description)."}</p>`
       }
     </details>`,
   )}

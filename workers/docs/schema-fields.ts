@@ -116,7 +116,10 @@ export function typeLabel(schema: JsonSchema): string {
 }
 
 function singleTypeLabel(type: string, schema: JsonSchema): string {
-  if (type === "array") return `array of ${schema.items ? typeLabel(schema.items) : "any"}`;
+  if (type === "array") {
+    const items = schema.items ? typeLabel(schema.items) : "any";
+    return `array of ${items.includes(" ") ? `(${items})` : items}`;
+  }
   if (type === "object" && !schema.properties && typeof schema.additionalProperties === "object") {
     const values = typeLabel(schema.additionalProperties);
     return values === "any" ? "object" : `object of ${values}`;
