@@ -53,8 +53,8 @@ export class GatewayRunner extends Container<Env> {
   override async onActivityExpired(): Promise<void> {}
 
   override onStop({ exitCode, reason }: StopParams): void {
-    // 0 is a SIGTERM the runner answered by checkpointing; 1 Discord refused it, 2 a bad setting
-    // (its own log names which). The next cron run starts it again either way.
+    // 0 is a SIGTERM the runner answered by checkpointing; any other code is listed in
+    // gateway-runner/main.ts, and its own log says why. The next cron run starts it again either way.
     console.log(JSON.stringify({ msg: "gateway runner stopped", exitCode, reason }));
   }
 }
