@@ -62,20 +62,35 @@ try {
 }
 
 const children: Child[] = [];
+let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
+  stopping = true;
   // The runner first, so it checkpoints its session through a Worker that is still up.
   for (const child of [...children].reverse()) await child.stop().catch(() => {});
   process.exit(code);
 }
-let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
-    stopping = true;
     console.log("\nstopping…");
     void stopAll(0);
   });
+}
+
+/**
+ * Keeps `child` to stop with the rest, and stops the rest if it dies first: a stack missing a
+ * piece would go on answering with stale data and never say why.
+ */
+function keep<T extends Child>(name: string, child: T): T {
+  children.push(child);
+  child.child.once("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`npm start: the ${name} exited (${code ?? signal}); stopping the rest. Its last lines:`);
+    for (const line of child.output) console.error(`  ${line}`);
+    void stopAll(1);
+  });
+  return child;
 }
 
 try {
@@ -97,38 +112,44 @@ try {
   let emulator: EmulatorProcess | null = null;
   let bot: EmulatorApplication | null = null;
   if (!settings.realDiscord) {
-    emulator = await startEmulatorProcess({
-      port: settings.emulatorPort,
-      simulate: { users: 40, rate: 4 },
-      paceSeconds: settings.paceSeconds,
-    });
-    children.push(emulator);
+    emulator = keep(
+      "emulator",
+      await startEmulatorProcess({
+        port: settings.emulatorPort,
+        simulate: { users: 40, rate: 4 },
+        paceSeconds: settings.paceSeconds,
+      }),
+    );
     bot = await emulatorApplication(emulator.http);
   }
-  const worker = await startWorkerProcess({
-    port: settings.workerPort,
-    vars: {
-      ...workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey),
-      // The REST proxy: the emulator's bot (or DISCORD_TOKEN's) behind PROXY_KEY.
-      ...proxyVarsFor(
-        emulator ?? { http: "https://discord.com", token: process.env.DISCORD_TOKEN! },
-        process.env.PROXY_KEY || LOCAL_PROXY_KEY,
-      ),
-      // Whatever the environment sets wins over the local stack's values and wrangler.toml's.
-      ...fromEnvironment,
-    },
-    persistTo: statePath,
-  });
-  children.push(worker);
+  const worker = keep(
+    "Worker",
+    await startWorkerProcess({
+      port: settings.workerPort,
+      vars: {
+        ...workerVarsFor(emulator?.http ?? null, secret, bot?.publicKey),
+        // The REST proxy: the emulator's bot (or DISCORD_TOKEN's) behind PROXY_KEY.
+        ...proxyVarsFor(
+          emulator ?? { http: "https://discord.com", token: process.env.DISCORD_TOKEN! },
+          process.env.PROXY_KEY || LOCAL_PROXY_KEY,
+        ),
+        // Whatever the environment sets wins over the local stack's values and wrangler.toml's.
+        ...fromEnvironment,
+      },
+      persistTo: statePath,
+    }),
+  );
   if (emulator && bot) await wireBot(emulator.http, worker.url, bot);
   const runnerEnv = emulator
     ? runnerEnvFor(emulator, worker.url, secret, [SEED.guildId])
     : { INGEST_URL: `${worker.url}/ingest`, INGEST_SECRET: secret, SESSION_STORE: "worker" };
-  const runner = await startRunnerProcess({
-    env: { ...runnerEnv, ...settingsIn(process.env, (name) => RUNNER_SETTINGS.includes(name)) },
-    echo: false,
-  });
-  children.push(runner);
+  const runner = keep(
+    "gateway runner",
+    await startRunnerProcess({
+      env: { ...runnerEnv, ...settingsIn(process.env, (name) => RUNNER_SETTINGS.includes(name)) },
+      echo: false,
+    }),
+  );
 
   // Ada, the seeded member listening to Spotify.
   const someone = emulator ? SEED_MEMBERS[0]!.id : null;

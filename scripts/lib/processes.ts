@@ -20,6 +20,8 @@ export interface Child {
   child: ChildProcess;
   /** The first line that matched the ready pattern, if one was given. */
   match: RegExpMatchArray | null;
+  /** Its last lines of output (stdout and stderr, at most 50), to explain an exit. */
+  output: readonly string[];
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -65,7 +67,7 @@ export async function spawnChild(command: string, args: string[], options: Spawn
   const onExit = () => killGroup("SIGKILL");
   process.once("exit", onExit);
   child.once("exit", () => process.off("exit", onExit));
-  // The last lines of output, to explain a child that dies before it is ready.
+  // The last lines of output, to explain a child that dies, before it is ready or after.
   const output: string[] = [];
   let onReadyLine: ((line: string) => void) | undefined;
   const remember = (line: string) => {
@@ -114,6 +116,7 @@ export async function spawnChild(command: string, args: string[], options: Spawn
   return {
     child,
     match,
+    output,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) {
         killGroup("SIGKILL");

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandLine } from "../../../bench/lib/cpu.ts";
 import { SEED_MEMBERS } from "../../../emulator/seed.ts";
 import { freePort } from "../../../scripts/lib/processes.ts";
 import { waitFor } from "../runner/helpers/wait.ts";
@@ -35,11 +36,49 @@ function launch(env: Record<string, string>, args: string[] = []) {
   return { child, stdout, stderr, exited };
 }
 
+/** start.ts up to its ready line, on free ports: the child and the Worker's URL. */
+async function startReady(env: Record<string, string>, args: string[] = []) {
+  const emulatorPort = await freePort();
+  const start = launch({ PORT: String(await freePort()), EMULATOR_PORT: String(emulatorPort), ...env }, args);
+  const ready = () => start.stdout.find((line) => line.startsWith("porchlight ready: "));
+  await waitFor("porchlight ready", () => ready() !== undefined || start.child.exitCode !== null, {
+    timeoutMs: 120_000,
+  });
+  if (!ready())
+    throw new Error(
+      `npm start exited before it was ready:\n${[...start.stdout, ...start.stderr].join("\n")}`,
+    );
+  return { start, workerUrl: ready()!.split(": ")[1]!, emulatorPort };
+}
+
+/** SIGTERM, never SIGKILL: start.ts stops its children (each in a process group of its own). */
+async function stopStart(start: ReturnType<typeof launch> | undefined): Promise<void> {
+  if (!start || start.child.exitCode !== null) return;
+  start.child.kill("SIGTERM");
+  await start.exited;
+}
+
 /** Runs start.ts to its end; for starts that must fail before anything is up. */
 async function runToExit(env: Record<string, string>, args: string[] = []) {
   const run = launch(env, args);
   const code = await run.exited;
   return { code, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Resolves once `port` can be listened on: whoever held it is gone (a killed process lets go soon after). */
+async function portFreed(port: number): Promise<void> {
+  await waitFor(
+    `port ${port} to be free`,
+    async () => {
+      try {
+        (await listener(port)).close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 10_000 },
+  );
 }
 
 async function listener(port: number): Promise<Server> {
@@ -101,33 +140,14 @@ describe("npm start -- --fresh, with Worker settings in the environment", () => 
     // What an earlier run left: wrangler keeps its state under v3/.
     mkdirSync(join(stateDir, "v3"));
     writeFileSync(join(stateDir, "v3", "earlier-run"), "");
-    start = launch(
-      {
-        ...settings,
-        PORT: String(await freePort()),
-        EMULATOR_PORT: String(await freePort()),
-        LOCAL_STATE_DIR: stateDir,
-        EMULATOR_PACE: "0.2",
-      },
+    ({ start, workerUrl } = await startReady(
+      { ...settings, LOCAL_STATE_DIR: stateDir, EMULATOR_PACE: "0.2" },
       ["--fresh"],
-    );
-    await waitFor(
-      "porchlight ready",
-      () => start.stdout.some((line) => line.startsWith("porchlight ready: ")),
-      {
-        timeoutMs: 120_000,
-        describe: () => [...start.stdout, ...start.stderr],
-      },
-    );
-    workerUrl = start.stdout.find((line) => line.startsWith("porchlight ready: "))!.split(": ")[1]!;
+    ));
   }, 150_000);
 
   afterAll(async () => {
-    // SIGTERM, never SIGKILL: start.ts stops its children (each in a process group of its own).
-    if (start && start.child.exitCode === null) {
-      start.child.kill("SIGTERM");
-      await start.exited;
-    }
+    await stopStart(start);
     rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -177,7 +197,35 @@ describe("npm start -- --fresh, with Worker settings in the environment", () => 
     start.child.kill("SIGTERM");
     expect(await start.exited).toBe(0);
     // The Worker's port is free again: wrangler and workerd are gone.
-    const server = await listener(port);
-    server.close();
+    await portFreed(port);
+  });
+});
+
+describe("a piece of the stack that dies", () => {
+  let run: Awaited<ReturnType<typeof startReady>>;
+  let stateDir: string;
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), "porchlight-start-"));
+    run = await startReady({ LOCAL_STATE_DIR: stateDir, EMULATOR_PACE: "0" });
+  }, 150_000);
+  afterAll(async () => {
+    await stopStart(run?.start);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("stops the rest and says which, with its last lines, rather than serving stale data", async () => {
+    const emulator = readdirSync("/proc")
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .find((pid) => commandLine(pid).includes(`emulator/cli.ts --port ${run.emulatorPort} `));
+    expect(emulator).toBeDefined();
+    process.kill(emulator!, "SIGKILL");
+    expect(await run.start.exited).toBe(1);
+    expect(run.start.stderr[0]).toBe(
+      "npm start: the emulator exited (SIGKILL); stopping the rest. Its last lines:",
+    );
+    expect(run.start.stderr.some((line) => line.startsWith("  emulator ready: "))).toBe(true);
+    // The Worker went with it.
+    await portFreed(Number(new URL(run.workerUrl).port));
   });
 });
