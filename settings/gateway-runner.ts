@@ -2,28 +2,18 @@
  * What the gateway runner's Cloudflare Container is started with, read from the Worker's own
  * settings, so one `wrangler secret put` serves both ends and nothing is configured twice.
  *
- * No imports: the Node tests check this list against the runner's own (gateway-runner/config.ts),
- * and the Worker's Env type cannot be read there.
+ * No imports: the Node tests feed what this makes to the runner's own configuration
+ * (gateway-runner/config.ts), and the Worker's Env type cannot be read there.
  */
 
 /**
- * The runner's settings a deployment may choose, each read from the Worker's `RUNNER_<NAME>`
- * (`RUNNER_MONITORED_GUILD_IDS`): the prefix keeps them apart from the Worker's own settings.
+ * The Worker's `RUNNER_<NAME>` is the runner's NAME (`RUNNER_MONITORED_GUILD_IDS`, `RUNNER_SHARD_COUNT`):
+ * the prefix keeps them apart from the Worker's own settings, and any setting the runner has, now or
+ * later, can be given without a list here to keep in step with gateway-runner/config.ts.
  */
-export const RUNNER_SETTINGS = [
-  "MONITORED_GUILD_IDS",
-  "SHARD_COUNT",
-  "SHARD_IDS",
-  "FLUSH_WINDOW_MS",
-  "RETRY_BASE_MS",
-  "RETRY_CAP_MS",
-  "INGEST_TIMEOUT_MS",
-  "CHECKPOINT_INTERVAL_MS",
-  "SHUTDOWN_TIMEOUT_MS",
-  "LOG_LEVEL",
-] as const;
+export const RUNNER_PREFIX = "RUNNER_";
 
-/** Settings both ends read under the same name and meaning: passed on as they are. */
+/** Settings both ends read under the same name and meaning: passed on as they are, unless a RUNNER_ one is set. */
 export const SHARED_SETTINGS = ["DISCORD_TOKEN", "INGEST_SECRET", "DISCORD_API_BASE"] as const;
 
 /** The port the runner's /metrics and /health listen on: what the Container class waits for. */
@@ -48,6 +38,7 @@ type WorkerSettings = Readonly<Record<string, unknown>>;
  * The container's environment from the Worker's. INGEST_URL is `RUNNER_INGEST_URL`, or the
  * Worker's PUBLIC_ORIGIN with /ingest: a Worker cannot learn its own public URL, and the runner
  * signs the exact URL it posts to. Missing names are listed, never values: two are secrets.
+ * Only strings are read: bindings are objects.
  */
 export function runnerEnvironment(worker: WorkerSettings): RunnerEnvironment {
   const text = (name: string): string | undefined => {
@@ -59,12 +50,14 @@ export function runnerEnvironment(worker: WorkerSettings): RunnerEnvironment {
     const value = text(name);
     if (value !== undefined) env[name] = value;
   }
-  for (const name of RUNNER_SETTINGS) {
-    const value = text(`RUNNER_${name}`);
-    if (value !== undefined) env[name] = value;
+  const publicIngestUrl = ingestUrlOf(text("PUBLIC_ORIGIN"));
+  if (publicIngestUrl !== undefined) env.INGEST_URL = publicIngestUrl;
+  for (const name of Object.keys(worker)) {
+    const value = text(name);
+    if (name.startsWith(RUNNER_PREFIX) && name.length > RUNNER_PREFIX.length && value !== undefined) {
+      env[name.slice(RUNNER_PREFIX.length)] = value;
+    }
   }
-  const ingestUrl = text("RUNNER_INGEST_URL") ?? ingestUrlOf(text("PUBLIC_ORIGIN"));
-  if (ingestUrl !== undefined) env.INGEST_URL = ingestUrl;
   Object.assign(env, FIXED_SETTINGS);
 
   const missing = [
