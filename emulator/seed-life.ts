@@ -1,5 +1,6 @@
 import { isSpotify, playOn } from "./playlist.ts";
 import { changedPresence, type Habits } from "./presence-changes.ts";
+import { RepeatingTimer } from "./repeating-timer.ts";
 import { SEED, SEED_MEMBERS } from "./seed.ts";
 import { SeededRandom } from "./seeded-random.ts";
 import { SimulatorError } from "./simulator.ts";
@@ -48,7 +49,7 @@ export class SeedLife {
   #turn = 0;
   #changes = 0;
   #tracks = 0;
-  #timer: ReturnType<typeof setInterval> | null = null;
+  readonly #timer = new RepeatingTimer();
 
   constructor(
     world: World,
@@ -88,23 +89,18 @@ export class SeedLife {
     this.#paceMs = paceMs;
     this.#turn = 0;
     this.#nextChangeAt = this.#clock() + paceMs;
-    if (timer) {
-      this.#timer = setInterval(() => this.step(), Math.min(TICK_MS, paceMs));
-      // The server keeps the process alive; a forgotten life should not.
-      this.#timer.unref();
-    }
+    if (timer) this.#timer.start(Math.min(TICK_MS, paceMs), () => this.step());
     return this.status();
   }
 
   stop(): SeedLifeStatus {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#timer.stop();
     return this.status();
   }
 
   status(): SeedLifeStatus {
     return {
-      running: this.#timer !== null,
+      running: this.#timer.running,
       pace_ms: this.#paceMs,
       changes: this.#changes,
       tracks: this.#tracks,

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { RepeatingTimer } from "./repeating-timer.ts";
 import { SeededRandom } from "./seeded-random.ts";
 import { randomPresence } from "./simulator-activities.ts";
 import {
@@ -87,7 +88,7 @@ export class Simulator {
   readonly #clock: () => number;
   #crowd: Crowd | null = null;
   #rate = 0;
-  #timer: ReturnType<typeof setInterval> | null = null;
+  readonly #timer = new RepeatingTimer();
   #updates = 0;
 
   constructor(world: World, clock: () => number = Date.now) {
@@ -120,14 +121,13 @@ export class Simulator {
 
   /** Stops the churn; the simulated users stay where they are. */
   stop(): SimulatorStatus {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#timer.stop();
     return this.status();
   }
 
   status(): SimulatorStatus {
     return {
-      running: this.#timer !== null,
+      running: this.#timer.running,
       users: this.#crowd?.size ?? 0,
       rate: this.#rate,
       guild_id: this.#crowd?.guildId ?? null,
@@ -166,15 +166,13 @@ export class Simulator {
   #startTimer(): void {
     let last = performance.now();
     let owed = 0;
-    this.#timer = setInterval(() => {
+    this.#timer.start(TICK_MS, () => {
       const now = performance.now();
       const step = accrue(owed, this.#rate, now - last);
       last = now;
       owed = step.owed;
       if (this.#crowd) this.churn(step.due);
-    }, TICK_MS);
-    // The server keeps the process alive; a forgotten simulator should not.
-    this.#timer.unref();
+    });
   }
 
   #requireCrowd(): Crowd {
