@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
+import { LEASE_TTL_MS, RunnerId } from "../schemas/gateway-sessions.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
 
 /**
@@ -117,6 +119,8 @@ export const Settings = z
       .min(1, { error: 'must be "worker" or a file path' })
       .default("worker"),
     CHECKPOINT_INTERVAL_MS: integer(100, 600_000, 2_000),
+    RUNNER_ID: RunnerId.optional(),
+    LEASE_TTL_MS: integer(LEASE_TTL_MS.min, LEASE_TTL_MS.max, 30_000),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
     METRICS_PORT: integer(0, 65_535, 9464),
     METRICS_HOST: z.string({ error: "must be a host name or address" }).min(1).default("127.0.0.1"),
@@ -176,6 +180,9 @@ export interface RunnerConfig {
   ingestTimeoutMs: number;
   sessionStore: SessionStoreSetting;
   checkpointIntervalMs: number;
+  /** This process in the shard leases (SESSION_STORE=worker): RUNNER_ID, or host name and pid. */
+  runnerId: string;
+  leaseTtlMs: number;
   shutdownTimeoutMs: number;
   metricsPort: number;
   metricsHost: string;
@@ -252,6 +259,12 @@ export function parseConfig({ env, file }: ConfigSources): RunnerConfig {
     ingestTimeoutMs: s.INGEST_TIMEOUT_MS,
     sessionStore: s.SESSION_STORE === "worker" ? { kind: "worker" } : { kind: "file", path: s.SESSION_STORE },
     checkpointIntervalMs: s.CHECKPOINT_INTERVAL_MS,
+    runnerId:
+      s.RUNNER_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9._:-]/g, "-")
+        .slice(0, 100)}-${process.pid}`,
+    leaseTtlMs: s.LEASE_TTL_MS,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     metricsPort: s.METRICS_PORT,
     metricsHost: s.METRICS_HOST,

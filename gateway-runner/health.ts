@@ -26,7 +26,8 @@ export interface HealthInput {
 export interface HealthReport {
   healthy: boolean;
   body: {
-    status: "ok" | "unhealthy";
+    /** "standby": waiting for the shard lease, no shard connected. */
+    status: "ok" | "unhealthy" | "standby";
     problems: string[];
     /** What is wrong without making the runner unhealthy. */
     warnings: string[];
@@ -101,4 +102,20 @@ function describeReconcileFailure(failure: ReconcileState["failing"][number]): s
     `times since ${new Date(failure.since).toISOString()} (${failure.error}); retrying. Members who left ` +
     `while no runner listened stay monitored until it succeeds${hint}`
   );
+}
+
+/** Before this runner holds its shards' lease (shard-lease.ts): unhealthy, saying why it waits. */
+export function standbyHealth(problem: string | null): HealthReport {
+  return {
+    healthy: false,
+    body: {
+      status: "standby",
+      problems: [problem ?? "waiting for the shard lease"],
+      warnings: [],
+      shards: {},
+      buffered_users: 0,
+      last_forward: null,
+      dropped: { batches: 0, deltas: 0 },
+    },
+  };
 }

@@ -1,25 +1,34 @@
-import { type GatewaySession, GatewaySessions } from "../schemas/gateway-sessions.ts";
+import { type GatewaySession, GatewaySessions, SessionsSave } from "../schemas/gateway-sessions.ts";
 import { describeError, withoutCredentials } from "./log.ts";
 import type { SessionStore } from "./session-store.ts";
 import { ingestRouteUrl, signedFetch } from "./signed-fetch.ts";
 
 /**
  * Sessions kept by the Worker (GET and PUT {INGEST_URL}/sessions, signed like /ingest), for
- * containers, whose disk does not outlive them.
+ * containers, whose disk does not outlive them. A save replaces only this runner's shards, and
+ * carries its id so the Worker refuses it once another runner holds one of them.
  */
+
+/** Whose sessions these are: the shards saved (those left out of a save are cleared), and the lease holder. */
+export interface SessionOwner {
+  shardIds: number[];
+  runnerId?: string;
+}
 export class HttpSessionStore implements SessionStore {
   readonly #url: string;
   /** The URL as messages show it: any credentials in INGEST_URL left out, since they are logged. */
   readonly #shown: string;
   readonly #secret: string;
   readonly #timeoutMs: number;
+  readonly #owner: SessionOwner;
   readonly description: string;
 
-  constructor(ingestUrl: string, secret: string, timeoutMs: number) {
+  constructor(ingestUrl: string, secret: string, timeoutMs: number, owner: SessionOwner) {
     this.#url = sessionsUrl(ingestUrl);
     this.#shown = withoutCredentials(this.#url);
     this.#secret = secret;
     this.#timeoutMs = timeoutMs;
+    this.#owner = owner;
     this.description = `worker ${this.#shown}`;
   }
 
@@ -44,7 +53,9 @@ export class HttpSessionStore implements SessionStore {
   }
 
   async save(sessions: GatewaySession[]): Promise<void> {
-    const body = JSON.stringify(GatewaySessions.parse({ sessions }));
+    const body = JSON.stringify(
+      SessionsSave.parse({ runner_id: this.#owner.runnerId, shard_ids: this.#owner.shardIds, sessions }),
+    );
     const response = await this.#fetch({ method: "PUT", body, timeoutMs: this.#timeoutMs });
     const text = await response.text();
     if (!response.ok)

@@ -4,7 +4,8 @@ import type { RunnerConfig } from "./config.ts";
 import { FileSessionStore } from "./file-session-store.ts";
 import { Forwarder } from "./forwarder.ts";
 import { Gateway } from "./gateway.ts";
-import { evaluateHealth, type HealthReport } from "./health.ts";
+import { evaluateHealth, type HealthReport, standbyHealth } from "./health.ts";
+import { HttpLeaseClient } from "./http-lease-client.ts";
 import { type OpsServer, startOpsServer } from "./http-server.ts";
 import { HttpSessionStore } from "./http-session-store.ts";
 import { createLogger, describeError, type Logger } from "./log.ts";
@@ -16,6 +17,7 @@ import { Reconciler } from "./reconciler.ts";
 import { SequenceTracker } from "./sequence-tracker.ts";
 import { SessionCache } from "./session-cache.ts";
 import type { SessionStore } from "./session-store.ts";
+import { ShardLease } from "./shard-lease.ts";
 import { WorkerMembers } from "./worker-members.ts";
 
 /**
@@ -48,7 +50,10 @@ export interface Runner {
 
 export function createSessionStore(config: RunnerConfig): SessionStore {
   return config.sessionStore.kind === "worker"
-    ? new HttpSessionStore(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs)
+    ? new HttpSessionStore(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs, {
+        shardIds: config.shardIds,
+        runnerId: config.runnerId,
+      })
     : new FileSessionStore(config.sessionStore.path);
 }
 
@@ -58,6 +63,32 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
   const tracker = new SequenceTracker();
   const sessions = new SessionCache(tracker);
   const store = options.sessionStore ?? createSessionStore(config);
+  // Runners sharing a bot through the Worker's store take turns on each shard: wait as a standby
+  // until every one of ours is free. A file store belongs to one machine, and one runner on it.
+  const lease =
+    config.sessionStore.kind === "worker"
+      ? new ShardLease({
+          client: new HttpLeaseClient(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs),
+          runnerId: config.runnerId,
+          shardIds: config.shardIds,
+          ttlMs: config.leaseTtlMs,
+          log,
+        })
+      : null;
+  // /health and /metrics answer from the start: a standby says why it waits.
+  let health: () => Promise<HealthReport> = async () => standbyHealth(lease?.problem ?? null);
+  let ops: OpsServer;
+  try {
+    ops = await startOpsServer({
+      host: config.metricsHost,
+      port: config.metricsPort,
+      metrics,
+      health: () => health(),
+    });
+  } catch (error) {
+    throw new Error(`cannot listen on ${config.metricsHost}:${config.metricsPort}: ${describeError(error)}`);
+  }
+  await lease?.acquire();
   try {
     // Sessions of shards this runner does not run are left out, and so drop out of the next save.
     const loaded = (await store.load()).filter((session) => config.shardIds.includes(session.shard_id));
@@ -136,20 +167,13 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     intervalMs: config.checkpointIntervalMs,
   });
 
-  const health = async () =>
+  health = async () =>
     evaluateHealth({
       shards: await gateway.states(),
       expectedShards: config.shardIds,
       forwarding: forwarder.state,
       reconciliation: reconciler.state,
     });
-  let ops: OpsServer;
-  try {
-    ops = await startOpsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health });
-  } catch (error) {
-    await checkpointer.stop();
-    throw new Error(`cannot listen on ${config.metricsHost}:${config.metricsPort}: ${describeError(error)}`);
-  }
   log.info("gateway runner starting", {
     shards: config.shardIds.join(","),
     shard_count: config.shardCount,
@@ -163,6 +187,26 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     () => {},
   );
   const failed = new Promise<Error>((resolve) => gateway.manager.once("error", (error) => resolve(error)));
+  const fullHealth = health;
+  let stopping = false;
+  // A lost lease (refused, or not renewed in time) closes the shards before another runner may
+  // start them, resumable; this runner waits as a standby and resumes them if it gets them back.
+  void (async () => {
+    while (lease && !stopping) {
+      const why = await lease.lost;
+      if (stopping) return;
+      log.error("shard lease lost: closing the shards and waiting as a standby", { why });
+      await gateway.suspend();
+      health = async () => standbyHealth(lease.problem ?? why);
+      if (!(await lease.acquire()) || stopping) return;
+      health = fullHealth;
+      await gateway
+        .connect()
+        .catch((error: unknown) =>
+          log.error("could not reconnect the shards", { error: describeError(error) }),
+        );
+    }
+  })();
 
   let shutdown: Promise<{ drained: boolean }> | null = null;
   return {
@@ -170,15 +214,17 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     opsPort: ops.port,
     connected,
     failed,
-    health,
+    health: () => health(),
     shutdown() {
       shutdown ??= (async () => {
+        stopping = true;
         pipeline.stopAccepting();
         const drained = await forwarder.drain(config.shutdownTimeoutMs);
         forwarder.stop();
         if (!drained) log.warn("shutdown timeout: undelivered deltas will be replayed after the resume");
         await checkpointer.stop();
         await gateway.suspend();
+        await lease?.release();
         await ops.close();
         log.info("gateway runner stopped", { drained });
         return { drained };

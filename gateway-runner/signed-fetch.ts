@@ -8,7 +8,7 @@ import { ingestHeaders, signedRoute } from "../schemas/ingest-signature.ts";
 export async function signedFetch(
   url: string,
   secret: string,
-  request: { method: "GET" | "POST" | "PUT"; body?: string; timeoutMs: number },
+  request: { method: "GET" | "POST" | "PUT" | "DELETE"; body?: string; timeoutMs: number },
 ): Promise<Response> {
   const body = request.body ?? "";
   return fetch(url, {

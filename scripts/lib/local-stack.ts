@@ -142,6 +142,8 @@ export function runnerEnvFor(
     INGEST_SECRET: secret,
     SESSION_STORE: "worker",
     FLUSH_WINDOW_MS: "50",
+    // The shortest lease: a runner restarted after a kill waits it out as a standby (shard-lease.ts).
+    LEASE_TTL_MS: "3000",
   };
 }
 

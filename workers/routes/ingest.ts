@@ -2,7 +2,13 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { directoryOf } from "../../durable-objects/monitored-users.ts";
 import type { ApplyResult } from "../../durable-objects/user-presence/index.ts";
-import { GatewaySessions } from "../../schemas/gateway-sessions.ts";
+import {
+  GatewaySessions,
+  LeaseAnswer,
+  LeaseRelease,
+  LeaseRequest,
+  SessionsSave,
+} from "../../schemas/gateway-sessions.ts";
 import {
   GuildMembersPage,
   GuildMembersQuery,
@@ -149,13 +155,52 @@ const sessionsPut = createRoute({
   method: "put",
   path: "/ingest/sessions",
   tags: ["Internal"],
-  summary: "Replace the runner's gateway session checkpoints",
+  summary: "Replace the session checkpoints of the shards named, and no others",
   request: {
     headers: signedHeaders,
-    body: { content: { "application/json": { schema: GatewaySessions } }, required: true },
+    body: { content: { "application/json": { schema: SessionsSave } }, required: true },
   },
   responses: {
     204: { description: "Stored." },
+    400: { description: "Malformed.", content: { "application/json": { schema: IngestError } } },
+    401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
+    409: {
+      description: "Another runner holds the lease on one of the shards: nothing was stored.",
+      content: { "application/json": { schema: IngestError } },
+    },
+  },
+});
+
+const leasesPost = createRoute({
+  method: "post",
+  path: "/ingest/leases",
+  tags: ["Internal"],
+  summary: "Take or renew the lease on all of a runner's shards, or on none",
+  request: {
+    headers: signedHeaders,
+    body: { content: { "application/json": { schema: LeaseRequest } }, required: true },
+  },
+  responses: {
+    200: {
+      description: "Granted, or who holds what.",
+      content: { "application/json": { schema: LeaseAnswer } },
+    },
+    400: { description: "Malformed.", content: { "application/json": { schema: IngestError } } },
+    401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
+  },
+});
+
+const leasesDelete = createRoute({
+  method: "delete",
+  path: "/ingest/leases",
+  tags: ["Internal"],
+  summary: "Give up a runner's leases (a clean shutdown), so a standby takes over at once",
+  request: {
+    headers: signedHeaders,
+    body: { content: { "application/json": { schema: LeaseRelease } }, required: true },
+  },
+  responses: {
+    204: { description: "Released (leases of other runners are untouched)." },
     400: { description: "Malformed.", content: { "application/json": { schema: IngestError } } },
     401: { description: "Signature refused.", content: { "application/json": { schema: IngestError } } },
   },
@@ -197,6 +242,8 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
   app.openAPIRegistry.registerPath(ingestRoute);
   app.openAPIRegistry.registerPath(sessionsGet);
   app.openAPIRegistry.registerPath(sessionsPut);
+  app.openAPIRegistry.registerPath(leasesPost);
+  app.openAPIRegistry.registerPath(leasesDelete);
   app.openAPIRegistry.registerPath(socketStats);
   app.openAPIRegistry.registerPath(guildMembers);
 
@@ -264,9 +311,30 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
   app.put("/ingest/sessions", async (c) => {
     const auth = await authenticate(c);
     if (auth instanceof Response) return auth;
-    const parsed = parseJson(c, auth.body, GatewaySessions);
+    const parsed = parseJson(c, auth.body, SessionsSave);
     if ("response" in parsed) return parsed.response;
-    await c.env.GATEWAY_SESSIONS.getByName("runner").put((parsed.data as GatewaySessions).sessions);
+    const saved = await c.env.GATEWAY_SESSIONS.getByName("runner").save(parsed.data as SessionsSave);
+    if (!saved.ok) {
+      const held = saved.held.map((h) => `shard ${h.shard_id} (${h.runner_id})`).join(", ");
+      return c.json({ error: `another runner holds the lease: ${held}` }, 409);
+    }
+    return c.body(null, 204);
+  });
+
+  app.post("/ingest/leases", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const parsed = parseJson(c, auth.body, LeaseRequest);
+    if ("response" in parsed) return parsed.response;
+    return c.json(await c.env.GATEWAY_SESSIONS.getByName("runner").lease(parsed.data as LeaseRequest));
+  });
+
+  app.delete("/ingest/leases", async (c) => {
+    const auth = await authenticate(c);
+    if (auth instanceof Response) return auth;
+    const parsed = parseJson(c, auth.body, LeaseRelease);
+    if ("response" in parsed) return parsed.response;
+    await c.env.GATEWAY_SESSIONS.getByName("runner").release(parsed.data as LeaseRelease);
     return c.body(null, 204);
   });
 }

@@ -42,7 +42,9 @@ describe("a member who left while the runner was down without a session", () => 
     await stack.runner.stop("SIGKILL");
     stack.emulator.world.removeMember(stack.guildId, linus);
     // The session is gone from the store, so the next runner identifies and gets no replay.
-    await new HttpSessionStore(`${stack.worker.url}/ingest`, stack.secret, 10_000).save([]);
+    await new HttpSessionStore(`${stack.worker.url}/ingest`, stack.secret, 10_000, { shardIds: [0] }).save(
+      [],
+    );
     const identifies = stack.emulator.gateway.counters().identifies;
     await stack.startRunner();
 

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseConfig, parseShardIds } from "../../../gateway-runner/config.ts";
@@ -50,11 +50,22 @@ describe("parseConfig", () => {
       ingestTimeoutMs: 10_000,
       sessionStore: { kind: "worker" },
       checkpointIntervalMs: 2_000,
+      runnerId: `${hostname().replace(/[^A-Za-z0-9._:-]/g, "-")}-${process.pid}`,
+      leaseTtlMs: 30_000,
       shutdownTimeoutMs: 10_000,
       metricsPort: 9464,
       metricsHost: "127.0.0.1",
       logLevel: "info",
     });
+  });
+
+  it("takes RUNNER_ID and LEASE_TTL_MS within their bounds", () => {
+    expect(parseConfig({ env: { ...REQUIRED, RUNNER_ID: "eu-1", LEASE_TTL_MS: "3000" } })).toMatchObject({
+      runnerId: "eu-1",
+      leaseTtlMs: 3_000,
+    });
+    expect(() => parseConfig({ env: { ...REQUIRED, LEASE_TTL_MS: "2999" } })).toThrow("LEASE_TTL_MS");
+    expect(() => parseConfig({ env: { ...REQUIRED, RUNNER_ID: "has space" } })).toThrow("RUNNER_ID");
   });
 
   it("reads TOML, with the environment winning", () => {

@@ -68,6 +68,8 @@ describe("FileSessionStore", () => {
   });
 });
 
+const BOTH = { shardIds: [0, 1] };
+
 describe("HttpSessionStore", () => {
   it("derives {INGEST_URL}/sessions", () => {
     expect(sessionsUrl("https://w.example/ingest")).toBe("https://w.example/ingest/sessions");
@@ -75,7 +77,7 @@ describe("HttpSessionStore", () => {
   });
 
   it("GETs and PUTs the sessions document, signed", async () => {
-    const store = new HttpSessionStore(receiver.ingestUrl, TEST_SECRET, 5_000);
+    const store = new HttpSessionStore(receiver.ingestUrl, TEST_SECRET, 5_000, BOTH);
     expect(await store.load()).toEqual([]);
     await store.save(SESSIONS);
     expect(receiver.sessions).toEqual(SESSIONS);
@@ -90,11 +92,35 @@ describe("HttpSessionStore", () => {
     ]);
   });
 
+  it("replaces only its own shards' sessions, so runners that split the shards never overwrite each other", async () => {
+    receiver.sessions = [];
+    const [zero, one] = SESSIONS as [GatewaySession, GatewaySession];
+    await new HttpSessionStore(receiver.ingestUrl, TEST_SECRET, 5_000, { shardIds: [0] }).save([zero]);
+    await new HttpSessionStore(receiver.ingestUrl, TEST_SECRET, 5_000, { shardIds: [1] }).save([one]);
+    expect(receiver.sessions).toEqual([zero, one]);
+    // A shard left out of its runner's save has no session any more; the other runner's stays.
+    await new HttpSessionStore(receiver.ingestUrl, TEST_SECRET, 5_000, { shardIds: [0] }).save([]);
+    expect(receiver.sessions).toEqual([one]);
+  });
+
+  it("is refused while another runner holds the lease on one of its shards", async () => {
+    receiver.sessions = [];
+    receiver.leases = [{ shard_id: 1, runner_id: "successor", expires_at: Date.now() + 60_000 }];
+    const stale = new HttpSessionStore(receiver.ingestUrl, TEST_SECRET, 5_000, {
+      ...BOTH,
+      runnerId: "stale",
+    });
+    await expect(stale.save(SESSIONS)).rejects.toThrow("answered HTTP 409");
+    expect(receiver.sessions).toEqual([]);
+    receiver.leases = [];
+  });
+
   it("names itself and its failures without the credentials of its URL", async () => {
     const store = new HttpSessionStore(
       receiver.ingestUrl.replace("http://", "http://porchlight:hunter2@"),
       TEST_SECRET,
       5_000,
+      BOTH,
     );
     expect(store.description).toBe(`worker ${receiver.ingestUrl}/sessions`);
     const failures = await Promise.all([
@@ -107,7 +133,7 @@ describe("HttpSessionStore", () => {
   });
 
   it("fails with the status when the Worker refuses the signature", async () => {
-    const store = new HttpSessionStore(receiver.ingestUrl, "w".repeat(40), 5_000);
+    const store = new HttpSessionStore(receiver.ingestUrl, "w".repeat(40), 5_000, BOTH);
     await expect(store.load()).rejects.toThrow(`GET ${receiver.ingestUrl}/sessions answered HTTP 401`);
     await expect(store.save(SESSIONS)).rejects.toThrow(
       `PUT ${receiver.ingestUrl}/sessions answered HTTP 401`,

@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type GatewaySession, GatewaySessions } from "../../../../schemas/gateway-sessions.ts";
+import { decideLease, heldByOthers, type LeaseRow } from "../../../../durable-objects/shard-leases.ts";
+import {
+  type GatewaySession,
+  LeaseRelease,
+  LeaseRequest,
+  SessionsSave,
+} from "../../../../schemas/gateway-sessions.ts";
 import { type DiscordProfile, IngestBatch, type Presence } from "../../../../schemas/ingest.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyIngest } from "../../../../schemas/ingest-signature.ts";
 
@@ -37,6 +43,8 @@ export class IngestReceiver {
   readonly requests: RequestRecord[] = [];
   sessions: GatewaySession[] = [];
   sessionWrites = 0;
+  /** Shard leases, decided by the Worker's own rules (durable-objects/shard-leases.ts). */
+  leases: LeaseRow[] = [];
   override: Override | null = null;
   /** GET /ingest/guilds/:id/members answers 503 this many more times (a Worker failing for a while). */
   memberPagesFailing = 0;
@@ -131,6 +139,7 @@ export class IngestReceiver {
       return reply(401, { error: verdict.reason });
     }
     if (path === "/ingest/sessions") return this.#sessionsRoute(req.method ?? "", body, reply, record);
+    if (path === "/ingest/leases") return this.#leasesRoute(req.method ?? "", body, reply);
     const guildMembers = path.match(/^\/ingest\/guilds\/(\d+)\/members$/);
     if (guildMembers && req.method === "GET") {
       if (this.memberPagesFailing > 0) {
@@ -186,9 +195,18 @@ export class IngestReceiver {
     } else if (method !== "PUT") {
       reply(405, { error: "method not allowed" });
     } else {
-      const parsed = GatewaySessions.safeParse(JSON.parse(body || "null"));
+      const parsed = SessionsSave.safeParse(JSON.parse(body || "null"));
       if (parsed.success) {
-        this.sessions = parsed.data.sessions;
+        const save = parsed.data;
+        if (
+          save.runner_id &&
+          heldByOthers(this.leases, save.runner_id, save.shard_ids, Date.now()).length > 0
+        )
+          return reply(409, { error: "another runner holds the lease" });
+        this.sessions = [
+          ...this.sessions.filter((session) => !save.shard_ids.includes(session.shard_id)),
+          ...save.sessions,
+        ].sort((a, b) => a.shard_id - b.shard_id);
         this.sessionWrites += 1;
         reply(200, { ok: true });
       } else {
@@ -196,6 +214,27 @@ export class IngestReceiver {
         reply(400, { error: "invalid sessions" });
       }
     }
+  }
+
+  #leasesRoute(method: string, body: string, reply: (status: number, json: unknown) => void): void {
+    const json = JSON.parse(body || "null");
+    if (method === "POST") {
+      const request = LeaseRequest.parse(json);
+      const { answer, write } = decideLease(this.leases, request, Date.now());
+      const written = new Set(write.map((row) => row.shard_id));
+      this.leases = [...this.leases.filter((row) => !written.has(row.shard_id)), ...write];
+      reply(200, answer);
+      return;
+    }
+    if (method === "DELETE") {
+      const release = LeaseRelease.parse(json);
+      this.leases = this.leases.filter(
+        (row) => !(row.runner_id === release.runner_id && release.shard_ids.includes(row.shard_id)),
+      );
+      reply(200, { ok: true });
+      return;
+    }
+    reply(405, { error: "method not allowed" });
   }
 }
 
