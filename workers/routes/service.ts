@@ -19,7 +19,18 @@ const ServiceInfo = z
       docs: z.string(),
     }),
   })
-  .meta({ id: "ServiceInfo" });
+  .meta({
+    id: "ServiceInfo",
+    example: {
+      success: true,
+      data: {
+        info: "Porchlight: live Discord presence at the edge. Speaks the Lantern and Lanyard APIs.",
+        currently_monitoring_users: 45,
+        monitored_user_count: 45,
+        docs: "https://porchlight.example.com/docs",
+      },
+    },
+  });
 
 const route = createRoute({
   method: "get",
@@ -40,7 +51,12 @@ const route = createRoute({
         "About this deployment: JSON, unless Accept ranks text/html above application/json (a browser), which gets the landing page.",
       content: {
         "application/json": { schema: ServiceInfo },
-        "text/html": { schema: z.string().meta({ description: "The landing page." }) },
+        "text/html": {
+          schema: z.string().meta({
+            description: "The landing page.",
+            example: '<!doctype html><html lang="en"><head><title>Porchlight</title>…</head><body>…</body></html>',
+          }),
+        },
       },
     },
   },
@@ -54,7 +70,9 @@ const health = createRoute({
   responses: {
     200: {
       description: "The Worker runs.",
-      content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } },
+      content: {
+        "application/json": { schema: z.object({ ok: z.literal(true) }).meta({ example: { ok: true } }) },
+      },
     },
   },
 });
