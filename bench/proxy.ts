@@ -429,7 +429,7 @@ try {
   )}% (Porchlight) and ${fmt(row(dq, "burst").share * 100, 1)}% (@discordjs/proxy) of what the emulator allowed; on the 5-second bucket at ${fmt(
     row(pq, "burst", slow).share * 100,
     1,
-  )}% and ${fmt(row(dq, "burst", slow).share * 100, 1)}%. What is lost is about one round trip a window: a proxy learns that a window has reset only from an answer, and Porchlight counts from the answer's arrival (Discord counts a request when it arrives, which the proxy cannot see), a larger share of a 1 s window than of a 5 s one. Taking in the 1 s burst, Porchlight needed ${fmt(
+  )}% and ${fmt(row(dq, "burst", slow).share * 100, 1)}%. What is lost is part of a round trip a window: a proxy learns that a window has reset only from an answer (Discord counts a request when it arrives, which the proxy cannot see). @discordjs/proxy counts from the answer's arrival plus a 50 ms offset; Porchlight places the reset on Discord's clock through a lower bound on its offset from ours (durable-objects/rest-proxy/discord-clock.ts), late only by the quickest trip back it has seen, never early. The loss is a larger share of a 1 s window than of a 5 s one, and the 1 s figure moves by about a point from run to run. Taking in the 1 s burst, Porchlight needed ${fmt(
     row(pq, "burst").heardAfterMs,
     0,
   )} ms before the emulator heard of its last guild (@discordjs/proxy ${fmt(row(dq, "burst").heardAfterMs, 0)} ms): local workerd takes in all ${
