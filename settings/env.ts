@@ -35,6 +35,11 @@ export interface Env {
    */
   PUBLIC_ORIGIN?: string;
   DISCORD_CDN_BASE?: string;
+  /**
+   * Card images the gateway runner fetched and stored (PUT /ingest/images/:key), which cards read
+   * before the CDN. Absent, cards fetch every image from the CDN.
+   */
+  CARD_IMAGES?: R2Bucket;
   SPOTIFY_CDN_BASE?: string;
   MEDIA_PROXY_BASE?: string;
   /** How many hub objects /socket connections are spread over. */

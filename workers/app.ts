@@ -5,6 +5,7 @@ import type { Env } from "../settings/env.ts";
 import { registerMessages } from "./messages/routes.ts";
 import { documentProxy } from "./proxy/openapi.ts";
 import { registerProxy } from "./proxy/routes.ts";
+import { registerCardImages } from "./routes/card-images.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerIngest } from "./routes/ingest.ts";
 import { registerInteractions } from "./routes/interactions.ts";
@@ -38,6 +39,7 @@ export function createApp() {
   registerLanyardKv(app);
   registerMessages(app);
   registerIngest(app);
+  registerCardImages(app);
   registerInteractions(app);
   documentProxy(app);
   registerDocs(app);

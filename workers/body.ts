@@ -25,12 +25,17 @@ export const BODY_LIMITS = {
 
 /** The body as UTF-8 text, as `Request.text()` gives it; null when it is larger than `maxBytes`. */
 export async function readBody(c: Context, maxBytes: number): Promise<string | null> {
+  const bytes = await readBodyBytes(c, maxBytes);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
+}
+
+/** The body's bytes (an image's, say); null when they are more than `maxBytes`. */
+export async function readBodyBytes(c: Context, maxBytes: number): Promise<Uint8Array | null> {
   const declared = c.req.header("content-length");
   if (Number(declared) > maxBytes) return null;
   const stream = c.req.raw.body;
-  if (!stream) return "";
-  const bytes = await readCapped(stream, maxBytes);
-  return bytes === null ? null : new TextDecoder().decode(bytes);
+  if (!stream) return new Uint8Array(0);
+  return readCapped(stream, maxBytes);
 }
 
 /**

@@ -153,11 +153,11 @@ describe("loadImages", () => {
     const urls = ["https://cdn.test/a.png", "https://cdn.test/b.webp", "https://cdn.test/a.png", null];
     const first = await loadImages(urls, opts);
     expect(most).toBe(2);
-    expect(first.stats).toEqual({ fetched: 2, cached: 0, failed: 0 });
+    expect(first.stats).toEqual({ fetched: 2, stored: 0, cached: 0, failed: 0 });
     expect(first.images.get("https://cdn.test/a.png")).toMatch(/^data:image\/png;base64,/);
     expect(first.images.get("https://cdn.test/b.webp")).toMatch(/^data:image\/webp;base64,/);
     const second = await loadImages(urls, opts);
-    expect(second.stats).toEqual({ fetched: 0, cached: 2, failed: 0 });
+    expect(second.stats).toEqual({ fetched: 0, stored: 0, cached: 2, failed: 0 });
     expect(fetcher).toHaveBeenCalledTimes(2);
   });
 
@@ -175,7 +175,7 @@ describe("loadImages", () => {
       await options(fetcher as typeof fetch),
     );
     expect(images.size).toBe(0);
-    expect(stats).toEqual({ fetched: 1, cached: 0, failed: 1 });
+    expect(stats).toEqual({ fetched: 1, stored: 0, cached: 0, failed: 1 });
     expect(fetcher.mock.calls.map(([url]) => String(url))).not.toContain("https://elsewhere.test/x.png");
   });
 
@@ -200,10 +200,10 @@ describe("loadImages", () => {
     const { images, stats } = await loadImages([...urls, "https://elsewhere.test/x.png"], opts);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(images.size).toBe(0);
-    expect(stats).toEqual({ fetched: 5, cached: 0, failed: 6 });
+    expect(stats).toEqual({ fetched: 5, stored: 0, cached: 0, failed: 6 });
     expect(fetcher.mock.calls.map(([url]) => String(url))).not.toContain("https://elsewhere.test/x.png");
     const again = await loadImages(urls, opts);
-    expect(again.stats).toEqual({ fetched: 0, cached: 5, failed: 5 });
+    expect(again.stats).toEqual({ fetched: 0, stored: 0, cached: 5, failed: 5 });
   });
 
   it("without a cache (TTL 0) every load fetches", async () => {

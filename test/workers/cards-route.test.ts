@@ -63,7 +63,7 @@ describe("the card route", () => {
     expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{40}"$/);
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(res.headers.get("x-porchlight-cache")).toBe("miss");
-    expect(res.headers.get("x-porchlight-card-images")).toBe("fetched=2, cached=0, failed=0");
+    expect(res.headers.get("x-porchlight-card-images")).toBe("fetched=2, stored=0, cached=0, failed=0");
     expect(root!.attributes).toMatchObject({ width: "560", height: "260" });
     expect(texts(root!)).toEqual(expect.arrayContaining(["Ada", "LISTENING TO SPOTIFY", "Let Go"]));
     const hrefs = findAll(root!, "image").map((image) => image.attributes.href);
@@ -102,7 +102,7 @@ describe("the card route", () => {
     requested.length = 0;
     const { res, root } = await card(`/api/v1/users/${ADA}?svg=1`);
     expect(res.headers.get("x-porchlight-cache")).toBe("miss");
-    expect(res.headers.get("x-porchlight-card-images")).toBe("fetched=0, cached=1, failed=0");
+    expect(res.headers.get("x-porchlight-card-images")).toBe("fetched=0, stored=0, cached=1, failed=0");
     expect(texts(root!)).toContain("No activity");
     expect(requested).toEqual([]);
   });
@@ -111,7 +111,7 @@ describe("the card route", () => {
     // linus has no avatar: his default avatar is under /embed/avatars/, which the stand-in 404s.
     const { res, root } = await card(`/api/v1/users/${LINUS}?svg=1`);
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-porchlight-card-images")).toBe("fetched=1, cached=0, failed=1");
+    expect(res.headers.get("x-porchlight-card-images")).toBe("fetched=1, stored=0, cached=0, failed=1");
     expect(findAll(root!, "image")).toEqual([]);
     expect(texts(root!)).toEqual(expect.arrayContaining(["linus", "L"]));
   });

@@ -1,3 +1,4 @@
+import { IMAGE_TIMEOUT_MS, MAX_IMAGE_BYTES } from "../../schemas/card-images.ts";
 import { readCapped } from "../body.ts";
 import { TtlCache } from "../ttl-cache.ts";
 import { imageDataUri } from "./mime.ts";
@@ -20,6 +21,11 @@ export interface ImageLoaderOptions {
   cache: Cache | null;
   /** The Worker's origin, for cache keys. */
   origin: string;
+  /**
+   * The image the gateway runner stored for this URL (R2), asked before the CDN is: Discord's
+   * media proxy may refuse the Worker, and the runner fetched it anyway. Null when not stored.
+   */
+  stored?: (url: string) => Promise<Uint8Array | null>;
   /** URLs the loader may fetch; others count as failed without a request. */
   allowed: (url: string) => boolean;
   timeoutMs: number;
@@ -28,8 +34,9 @@ export interface ImageLoaderOptions {
   defer?: (work: Promise<unknown>) => void;
 }
 
-export const IMAGE_TIMEOUT_MS = 3_000;
-export const MAX_IMAGE_BYTES = 256 * 1024;
+// The limits live with the runner's copy of them (it fetches the same images for R2).
+export { IMAGE_TIMEOUT_MS, MAX_IMAGE_BYTES };
+
 /** Image URLs carry the image's hash or id, so what they point at never changes. */
 const IMAGE_TTL_SECONDS = 86_400;
 /** A miss may be a CDN hiccup: retry it soon, but not on every view. */
@@ -39,6 +46,8 @@ const PREFIX = "__card-images";
 
 export interface LoadStats {
   fetched: number;
+  /** Found in the runner's store (R2) rather than fetched. */
+  stored: number;
   cached: number;
   failed: number;
 }
@@ -49,7 +58,7 @@ export async function loadImages(
   options: ImageLoaderOptions,
 ): Promise<{ images: Map<string, string>; stats: LoadStats }> {
   const unique = [...new Set(urls.filter((url): url is string => url !== null))];
-  const stats: LoadStats = { fetched: 0, cached: 0, failed: 0 };
+  const stats: LoadStats = { fetched: 0, stored: 0, cached: 0, failed: 0 };
   // One key space, two lifetimes: an image is kept a day, a failure a minute.
   const cache = options.cache && {
     images: new TtlCache(options.cache, options.origin, PREFIX, IMAGE_TTL_SECONDS),
@@ -78,8 +87,7 @@ async function loadOne(
     stats.cached++;
     return hit.headers.has(FAILED) ? null : hit.text();
   }
-  stats.fetched++;
-  const uri = await fetchImage(url, options).catch(() => null);
+  const uri = (await storedImage(url, options, stats)) ?? (await fetchImage(url, options, stats));
   if (cache) {
     const stored = uri
       ? cache.images.put(key, uri, { headers: {} })
@@ -91,7 +99,20 @@ async function loadOne(
   return uri;
 }
 
-async function fetchImage(url: string, options: ImageLoaderOptions): Promise<string | null> {
+/** The runner's copy, when it has one; a store that fails is no worse than one that lacks the image. */
+async function storedImage(url: string, options: ImageLoaderOptions, stats: LoadStats) {
+  const bytes = await options.stored?.(url).catch(() => null);
+  const uri = bytes ? imageDataUri(bytes) : null;
+  if (uri) stats.stored++;
+  return uri;
+}
+
+function fetchImage(url: string, options: ImageLoaderOptions, stats: LoadStats): Promise<string | null> {
+  stats.fetched++;
+  return fetchFromCdn(url, options).catch(() => null);
+}
+
+async function fetchFromCdn(url: string, options: ImageLoaderOptions): Promise<string | null> {
   const response = await options.fetch(url, {
     signal: AbortSignal.timeout(options.timeoutMs),
     headers: { accept: "image/png,image/jpeg,image/gif,image/webp" },

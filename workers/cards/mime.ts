@@ -1,3 +1,5 @@
+import { binaryString } from "../../schemas/card-images.ts";
+
 /**
  * An image's type read from its first bytes, never from the server's Content-Type: a CDN may say
  * "application/octet-stream", and a data URI with the wrong type does not draw. Only the raster
@@ -31,11 +33,6 @@ export function imageDataUri(bytes: Uint8Array): string | null {
   return type ? `data:${type};base64,${base64(bytes)}` : null;
 }
 
-/** btoa over binary strings, a chunk at a time: String.fromCharCode takes only so many arguments. */
 function base64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk)
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
+  return btoa(binaryString(bytes));
 }

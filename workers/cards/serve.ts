@@ -12,6 +12,7 @@ import { type CardImages, cardImageUrls, isAllowedImageUrl } from "./images.ts";
 import { cardHeight } from "./layout.ts";
 import { type CardOptions, cardOptions, optionsKey } from "./options.ts";
 import { renderCard } from "./render.ts";
+import { storedImageReader } from "./stored-images.ts";
 
 /**
  * GET /api/v1/users/:id?svg=1: the user's read (through the edge cache, as the JSON route), then the
@@ -85,6 +86,7 @@ async function inlineImages(
     fetch: (input, init) => fetch(input, init),
     cache: imageCache,
     origin: cacheOrigin(c.env),
+    stored: storedImageReader(c.env.CARD_IMAGES),
     allowed: (url) => isAllowedImageUrl(url, shaping),
     timeoutMs: IMAGE_TIMEOUT_MS,
     maxBytes: MAX_IMAGE_BYTES,
@@ -119,8 +121,9 @@ function cardResponse(
   };
   if (extra.cache) headers["x-porchlight-cache"] = extra.cache;
   if (extra.images) {
-    const { fetched, cached, failed } = extra.images;
-    headers["x-porchlight-card-images"] = `fetched=${fetched}, cached=${cached}, failed=${failed}`;
+    const { fetched, stored, cached, failed } = extra.images;
+    headers["x-porchlight-card-images"] =
+      `fetched=${fetched}, stored=${stored}, cached=${cached}, failed=${failed}`;
   }
   return c.body(card.svg, status, headers);
 }

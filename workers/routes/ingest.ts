@@ -31,7 +31,7 @@ import {
   MIN_INGEST_SECRET_LENGTH,
   socketHubCount,
 } from "../../settings/env.ts";
-import { readBody } from "../body.ts";
+import { readBodyBytes } from "../body.ts";
 import { EdgeCache } from "../edge-cache.ts";
 import { announceChanges } from "../hub-fanout.ts";
 import { hubName } from "./socket.ts";
@@ -44,11 +44,11 @@ import { hubName } from "./socket.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
-const IngestError = z
+export const IngestError = z
   .object({ error: z.string(), reason: z.string().optional() })
   .meta({ id: "IngestError", description: "Why an ingest request was refused." });
 
-const signedHeaders = z.object({
+export const signedHeaders = z.object({
   [SIGNATURE_HEADER]: z
     .string()
     .meta({ description: "sha256=<hex HMAC-SHA256 of the timestamp, a dot, and the body>" }),
@@ -59,25 +59,37 @@ const signedHeaders = z.object({
 
 /** Reads the body within the size limit and checks its signature; a Response when refused. */
 async function authenticate(c: Ctx): Promise<{ body: string } | Response> {
+  const auth = await authenticateBytes(c, INGEST_LIMITS.maxBodyBytes, (bytes) =>
+    new TextDecoder().decode(bytes),
+  );
+  return auth instanceof Response ? auth : { body: auth.text };
+}
+
+/**
+ * Reads the body within `maxBytes` and checks the signature over `signedAs` of its bytes (the
+ * UTF-8 text of a JSON body; an image's binary string); a Response when refused.
+ */
+export async function authenticateBytes(
+  c: Ctx,
+  maxBytes: number,
+  signedAs: (bytes: Uint8Array) => string,
+): Promise<{ bytes: Uint8Array; text: string } | Response> {
   const secret = c.env.INGEST_SECRET;
   if (!secret || secret.length < MIN_INGEST_SECRET_LENGTH) {
     return c.json({ error: "ingest is not configured: INGEST_SECRET is missing or too short" }, 503);
   }
   // The HMAC covers the body, so it must be read, but never past the limit.
-  const body = await readBody(c, INGEST_LIMITS.maxBodyBytes);
-  if (body === null) return tooLarge(c);
+  const bytes = await readBodyBytes(c, maxBytes);
+  if (bytes === null) return c.json({ error: `body exceeds ${maxBytes} bytes` }, 413);
+  const text = signedAs(bytes);
   const verdict = await verifyIngest(
     secret,
     { signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER) },
     signedRoute(c.req.method, c.req.url),
-    body,
+    text,
   );
   if (!verdict.ok) return c.json({ error: "signature refused", reason: verdict.reason }, 401);
-  return { body };
-}
-
-function tooLarge(c: Ctx) {
-  return c.json({ error: `body exceeds ${INGEST_LIMITS.maxBodyBytes} bytes` }, 413);
+  return { bytes, text };
 }
 
 function parseJson(c: Ctx, body: string, schema: z.ZodType) {

@@ -99,7 +99,9 @@ describe("cards against the emulator's CDN", () => {
     stack.cdn.reset();
     const second = await card(id);
     expect(second.res.headers.get("x-porchlight-cache")).toBe("miss");
-    expect(second.res.headers.get("x-porchlight-card-images")).toBe("fetched=0, cached=2, failed=0");
+    expect(second.res.headers.get("x-porchlight-card-images")).toBe(
+      "fetched=0, stored=0, cached=2, failed=0",
+    );
     expect(texts(second.root)).toContain("second");
     expect(stack.cdn.requests).toEqual([]);
   });
@@ -118,7 +120,7 @@ describe("cards against the emulator's CDN", () => {
     stack.cdn.reset();
     const first = await card(id);
     expect(first.res.status).toBe(200);
-    expect(first.res.headers.get("x-porchlight-card-images")).toBe("fetched=1, cached=0, failed=1");
+    expect(first.res.headers.get("x-porchlight-card-images")).toBe("fetched=1, stored=0, cached=0, failed=1");
     expect(findAll(first.root, "image")).toEqual([]);
     await stack.ingest([{ user_id: id, version: nextVersion(), presence: { status: "idle" } }]);
     await card(id);
