@@ -142,8 +142,11 @@ export function runnerEnvFor(
     INGEST_SECRET: secret,
     SESSION_STORE: "worker",
     FLUSH_WINDOW_MS: "50",
-    // The shortest lease: a runner restarted after a kill waits it out as a standby (shard-lease.ts).
-    LEASE_TTL_MS: "3000",
+    // One runner per local stack: restarted after a kill under the same id, it gets its lease back
+    // at once rather than waiting it out as a standby (shard-lease.ts). Renewals keep seconds of
+    // slack on a loaded machine.
+    RUNNER_ID: "local",
+    LEASE_TTL_MS: "10000",
   };
 }
 

@@ -11,7 +11,7 @@ import { waitFor } from "../runner/helpers/wait.ts";
  * about a lease, resuming the first one's session, never running beside it.
  */
 
-const LEASE_TTL_MS = 3_000;
+const LEASE_TTL_MS = 6_000;
 const ada = SEED_MEMBERS[0]!.id;
 let stack: WorkerStack;
 const runners: RunnerProcess[] = [];
