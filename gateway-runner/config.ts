@@ -5,6 +5,7 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { LEASE_TTL_MS, RunnerId } from "../schemas/gateway-sessions.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
+import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
 
 /**
  * The runner's settings: one zod schema, fed from a TOML file and the environment. Every setting has
@@ -125,6 +126,19 @@ export const Settings = z
     METRICS_PORT: integer(0, 65_535, 9464),
     METRICS_HOST: z.string({ error: "must be a host name or address" }).min(1).default("127.0.0.1"),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+    // Card images into the Worker's R2 (card-image-sync.ts). Off by default: it fetches from the
+    // CDN bases below, which must be the Worker's own for the card to find what was stored.
+    CARD_IMAGES: z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("off"),
+    CARD_IMAGE_CONCURRENCY: integer(1, 8, 2),
+    DISCORD_CDN_BASE: httpUrl("a URL such as https://cdn.discordapp.com").default(
+      DEFAULT_SHAPING_OPTIONS.cdnBase,
+    ),
+    SPOTIFY_CDN_BASE: httpUrl("a URL such as https://i.scdn.co").default(
+      DEFAULT_SHAPING_OPTIONS.spotifyCdnBase,
+    ),
+    MEDIA_PROXY_BASE: httpUrl("a URL such as https://media.discordapp.net").default(
+      DEFAULT_SHAPING_OPTIONS.mediaProxyBase,
+    ),
   })
   .superRefine((settings, ctx) => {
     for (const id of settings.SHARD_IDS ?? []) {
@@ -187,6 +201,8 @@ export interface RunnerConfig {
   metricsPort: number;
   metricsHost: string;
   logLevel: LogLevel;
+  /** Card images copied to the Worker's R2 (CARD_IMAGES=on), or null when off. */
+  cardImages: { concurrency: number; shaping: ShapingOptions } | null;
 }
 
 /** A setting that failed, or a file that could not be read: the message is safe to print. */
@@ -269,6 +285,17 @@ export function parseConfig({ env, file }: ConfigSources): RunnerConfig {
     metricsPort: s.METRICS_PORT,
     metricsHost: s.METRICS_HOST,
     logLevel: s.LOG_LEVEL,
+    cardImages:
+      s.CARD_IMAGES === "on"
+        ? {
+            concurrency: s.CARD_IMAGE_CONCURRENCY,
+            shaping: {
+              cdnBase: s.DISCORD_CDN_BASE,
+              spotifyCdnBase: s.SPOTIFY_CDN_BASE,
+              mediaProxyBase: s.MEDIA_PROXY_BASE,
+            },
+          }
+        : null,
   };
 }
 

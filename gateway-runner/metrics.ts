@@ -126,6 +126,12 @@ export function createMetrics() {
       help: "Members the Worker still held in a guild whose complete member list lacked them, sent as leaves.",
       registers: [registry],
     }),
+    cardImages: new Counter({
+      name: "porchlight_runner_card_images_total",
+      help: "Card images handled, by outcome: stored (in the Worker's R2), cdn_failed (the CDN gave no image), upload_failed (the Worker did not take it after every retry), dropped (the queue was full).",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     checkpoints: new Counter({
       name: "porchlight_runner_checkpoints_total",
       help: "Session checkpoints written to the session store, by outcome.",

@@ -1,4 +1,5 @@
 import { GatewayDispatchEvents, type GatewayDispatchPayload } from "discord-api-types/v10";
+import type { CardImageSync } from "./card-image-sync.ts";
 import type { UserUpdate } from "./coalescer.ts";
 import type { Forwarder } from "./forwarder.ts";
 import { describeError, type Logger } from "./log.ts";
@@ -20,6 +21,7 @@ export class PresencePipeline {
   readonly #reconciler: Reconciler;
   readonly #tracker: SequenceTracker;
   readonly #forwarder: Forwarder;
+  readonly #images: CardImageSync | null;
   readonly #metrics: RunnerMetrics;
   readonly #log: Logger;
   readonly #shardCount: number;
@@ -31,6 +33,8 @@ export class PresencePipeline {
     reconciler: Reconciler;
     tracker: SequenceTracker;
     forwarder: Forwarder;
+    /** Copies card images to the Worker beside forwarding (CARD_IMAGES=on); it never waits. */
+    images?: CardImageSync | null;
     metrics: RunnerMetrics;
     log: Logger;
     shardCount: number;
@@ -40,6 +44,7 @@ export class PresencePipeline {
     this.#reconciler = deps.reconciler;
     this.#tracker = deps.tracker;
     this.#forwarder = deps.forwarder;
+    this.#images = deps.images ?? null;
     this.#metrics = deps.metrics;
     this.#log = deps.log;
     this.#shardCount = deps.shardCount;
@@ -61,6 +66,7 @@ export class PresencePipeline {
     }
     for (const update of updates) {
       this.#forwarder.add(update, receivedAt, this.#tracker.hold(shardId, payload.s));
+      this.#images?.observe(update);
     }
     this.#tracker.handled(shardId, payload.s);
     this.#metrics.monitoredUsers.set(this.#router.memberCount);
@@ -86,7 +92,10 @@ export class PresencePipeline {
    */
   onReconciled(updates: UserUpdate[]): void {
     if (!this.#accepting) return;
-    for (const update of updates) this.#forwarder.add(update, performance.now(), null);
+    for (const update of updates) {
+      this.#forwarder.add(update, performance.now(), null);
+      this.#images?.observe(update);
+    }
     this.#metrics.monitoredUsers.set(this.#router.memberCount);
   }
 
@@ -94,6 +103,7 @@ export class PresencePipeline {
     this.#accepting = false;
     this.#requests.stop();
     this.#reconciler.stop();
+    this.#images?.stop();
   }
 
   #route(shardId: number, payload: GatewayDispatchPayload): UserUpdate[] {

@@ -1,4 +1,5 @@
 import { GatewayOpcodes } from "discord-api-types/v10";
+import { CardImageSync } from "./card-image-sync.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import type { RunnerConfig } from "./config.ts";
 import { FileSessionStore } from "./file-session-store.ts";
@@ -134,12 +135,25 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     metrics,
     log,
   });
+  const images =
+    config.cardImages &&
+    new CardImageSync({
+      ingestUrl: config.ingestUrl,
+      secret: config.ingestSecret,
+      shaping: config.cardImages.shaping,
+      concurrency: config.cardImages.concurrency,
+      backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+      timeoutMs: config.ingestTimeoutMs,
+      metrics,
+      log,
+    });
   const pipeline = new PresencePipeline({
     router,
     requests,
     reconciler,
     tracker,
     forwarder,
+    images,
     metrics,
     log,
     shardCount: config.shardCount,

@@ -1,3 +1,4 @@
+import { binaryString } from "../schemas/card-images.ts";
 import { ingestHeaders, signedRoute } from "../schemas/ingest-signature.ts";
 
 /**
@@ -8,12 +9,22 @@ import { ingestHeaders, signedRoute } from "../schemas/ingest-signature.ts";
 export async function signedFetch(
   url: string,
   secret: string,
-  request: { method: "GET" | "POST" | "PUT" | "DELETE"; body?: string; timeoutMs: number },
+  request: {
+    method: "GET" | "POST" | "PUT" | "DELETE";
+    /** JSON text, or an image's bytes (signed as their binary string, schemas/card-images.ts). */
+    body?: string | Uint8Array<ArrayBuffer>;
+    /** The body's type when it is not JSON. */
+    contentType?: string;
+    timeoutMs: number;
+  },
 ): Promise<Response> {
   const body = request.body ?? "";
+  const signed = typeof body === "string" ? body : binaryString(body);
+  const headers = await ingestHeaders(secret, signedRoute(request.method, url), signed);
+  if (request.contentType) headers["content-type"] = request.contentType;
   return fetch(url, {
     method: request.method,
-    headers: await ingestHeaders(secret, signedRoute(request.method, url), body),
+    headers,
     body: request.method === "GET" ? undefined : body,
     // A redirect is a wrong INGEST_URL to report, not a place to send signed requests to.
     redirect: "manual",

@@ -56,7 +56,27 @@ describe("parseConfig", () => {
       metricsPort: 9464,
       metricsHost: "127.0.0.1",
       logLevel: "info",
+      cardImages: null,
     });
+  });
+
+  it("turns card images on with CARD_IMAGES, from the CDN bases given or Discord's", () => {
+    expect(
+      parseConfig({
+        env: { ...REQUIRED, CARD_IMAGES: "on", DISCORD_CDN_BASE: "http://127.0.0.1:8790/cdn" },
+      }).cardImages,
+    ).toEqual({
+      concurrency: 2,
+      shaping: {
+        cdnBase: "http://127.0.0.1:8790/cdn",
+        spotifyCdnBase: "https://i.scdn.co",
+        mediaProxyBase: "https://media.discordapp.net",
+      },
+    });
+    expect(() => parseConfig({ env: { ...REQUIRED, CARD_IMAGES: "yes" } })).toThrow("CARD_IMAGES");
+    expect(() => parseConfig({ env: { ...REQUIRED, CARD_IMAGE_CONCURRENCY: "9" } })).toThrow(
+      "CARD_IMAGE_CONCURRENCY",
+    );
   });
 
   it("takes RUNNER_ID and LEASE_TTL_MS within their bounds", () => {
