@@ -54,7 +54,8 @@ const route = createRoute({
         "text/html": {
           schema: z.string().meta({
             description: "The landing page.",
-            example: '<!doctype html><html lang="en"><head><title>Porchlight</title>…</head><body>…</body></html>',
+            example:
+              '<!doctype html><html lang="en"><head><title>Porchlight</title>…</head><body>…</body></html>',
           }),
         },
       },
