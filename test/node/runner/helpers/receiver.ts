@@ -201,8 +201,10 @@ export class IngestReceiver {
         if (
           save.runner_id &&
           heldByOthers(this.leases, save.runner_id, save.shard_ids, Date.now()).length > 0
-        )
-          return reply(409, { error: "another runner holds the lease" });
+        ) {
+          reply(409, { error: "another runner holds the lease" });
+          return;
+        }
         this.sessions = [
           ...this.sessions.filter((session) => !save.shard_ids.includes(session.shard_id)),
           ...save.sessions,
