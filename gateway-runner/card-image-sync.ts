@@ -3,7 +3,7 @@ import type { ShapingOptions } from "../schemas/user-state.ts";
 import { readCapped } from "../workers/body.ts";
 import { sniffImageType } from "../workers/cards/mime.ts";
 import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
-import { type CardImageFacets, imagesToSync } from "./card-image-urls.ts";
+import { imagesToSync, type KnownImages } from "./card-image-urls.ts";
 import type { UserUpdate } from "./coalescer.ts";
 import { describeError, type Logger } from "./log.ts";
 import type { RunnerMetrics } from "./metrics.ts";
@@ -45,7 +45,7 @@ type Attempt = "stored" | "cdn_failed" | "upload_failed" | "retry";
 
 export class CardImageSync {
   readonly #options: CardImageSyncOptions;
-  readonly #known = new Map<string, CardImageFacets>();
+  readonly #known = new Map<string, KnownImages>();
   /** URL → the attempt it is waiting for; a Map keeps the order they came in, and dedupes. */
   readonly #queue = new Map<string, number>();
   readonly #recent = new Set<string>();
@@ -66,6 +66,7 @@ export class CardImageSync {
     else this.#known.delete(update.userId);
     for (const url of fetch) if (!this.#recent.has(url)) this.#enqueue(url, 1);
     this.#pump();
+    this.#settle();
   }
 
   /** Resolves when nothing is queued, waiting or in flight (tests and benchmarks wait on it). */
@@ -164,11 +165,16 @@ export class CardImageSync {
     if (this.#recent.size > MAX_RECENT) this.#recent.delete(this.#recent.values().next().value!);
   }
 
+  get #pending(): number {
+    return this.#queue.size + this.#active + this.#timers.size;
+  }
+
   #isIdle(): boolean {
-    return this.#stopped || (this.#active === 0 && this.#queue.size === 0 && this.#timers.size === 0);
+    return this.#stopped || this.#pending === 0;
   }
 
   #settle(): void {
+    this.#options.metrics.cardImagesPending.set(this.#pending);
     if (!this.#isIdle()) return;
     for (const resolve of this.#idle.splice(0)) resolve();
   }

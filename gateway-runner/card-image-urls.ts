@@ -66,24 +66,33 @@ export function newImages(previous: readonly string[] | undefined, next: readonl
   return next.filter((url) => !had.has(url));
 }
 
+/** What the runner knows of one user's card images: the latest URLs per facet, and whether they are a member yet. */
+export interface KnownImages extends CardImageFacets {
+  member: boolean;
+}
+
 /**
  * What one update means for the card images of its user, given what was known of them: the images
- * to fetch now, and what to know next (undefined: forget the user). Only monitored users count: a
- * user becomes known with a membership (the router's first word of every member) and is forgotten
- * on leaving; an update for anyone else fetches nothing. An image is fetched only when the URL a
- * card would draw changes (a new avatar hash, another game, a new album), never per event.
+ * to fetch now, and what to know next (undefined: forget the user). Only monitored users' images
+ * are fetched: a user's facets are noted from the first update, but nothing is fetched until an
+ * update carries their membership (the router sends it once their guild's member list is whole),
+ * and a user who leaves is forgotten. After that an image is fetched only when the URL a card
+ * would draw changes (a new avatar hash, another game, a new album), never per event.
  */
 export function imagesToSync(
-  known: CardImageFacets | undefined,
+  known: KnownImages | undefined,
   update: UserUpdate,
   shaping: ShapingOptions,
-): { known: CardImageFacets | undefined; fetch: string[] } {
-  if (update.membership === null || (known === undefined && update.membership === undefined))
-    return { known: undefined, fetch: [] };
-  const wanted = cardImagesOf(update, shaping);
-  const fetch = [
-    ...newImages(known?.profile, wanted.profile ?? []),
-    ...newImages(known?.presence, wanted.presence ?? []),
-  ];
-  return { known: { ...known, ...wanted }, fetch: [...new Set(fetch)] };
+): { known: KnownImages | undefined; fetch: string[] } {
+  if (update.membership === null) return { known: undefined, fetch: [] };
+  const next: KnownImages = {
+    ...known,
+    ...cardImagesOf(update, shaping),
+    member: (known?.member ?? false) || update.membership !== undefined,
+  };
+  if (!next.member) return { known: next, fetch: [] };
+  // What a member's cards had before: nothing, if they only now became one.
+  const had = known?.member ? [...(known.profile ?? []), ...(known.presence ?? [])] : [];
+  const fetch = newImages(had, [...(next.profile ?? []), ...(next.presence ?? [])]);
+  return { known: next, fetch: [...new Set(fetch)] };
 }

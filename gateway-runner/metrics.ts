@@ -132,6 +132,11 @@ export function createMetrics() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    cardImagesPending: new Gauge({
+      name: "porchlight_runner_card_images_pending",
+      help: "Card images queued, being copied, or waiting to retry.",
+      registers: [registry],
+    }),
     checkpoints: new Counter({
       name: "porchlight_runner_checkpoints_total",
       help: "Session checkpoints written to the session store, by outcome.",

@@ -17,6 +17,8 @@ export interface CardStack {
   emulator: Emulator;
   cdn: CountingCdn;
   worker: WorkerProcess;
+  /** The ingest secret the Worker holds, for a gateway runner in front of it. */
+  secret: string;
   /** Sends one signed ingest batch; throws unless every delta applied. */
   ingest(deltas: UserDeltaInput[]): Promise<void>;
   /** Ingests members of the seeded guild as the emulator has them: profile, membership, presence. */
@@ -85,6 +87,7 @@ export async function startCardStack(
     emulator,
     cdn: cdn!,
     worker,
+    secret,
     ingest,
     ingestMembers,
     ingestSeededMembers: () => ingestMembers(SEED_MEMBERS.map((member) => member.id)),

@@ -96,7 +96,7 @@ describe("imagesToSync", () => {
   it("fetches everything a member's first update shows", () => {
     const { known, fetch } = imagesToSync(undefined, first, SHAPING);
     expect(fetch).toHaveLength(4);
-    expect(known).toEqual(cardImagesOf(first, SHAPING));
+    expect(known).toEqual({ ...cardImagesOf(first, SHAPING), member: true });
   });
 
   it("fetches only what changed: a new avatar, not the unchanged game", () => {
@@ -114,11 +114,16 @@ describe("imagesToSync", () => {
     expect(changed.known?.presence).toEqual(known?.presence);
   });
 
-  it("fetches nothing for someone not known as a member, and forgets a member who leaves", () => {
-    expect(imagesToSync(undefined, { userId: ada.id, user: ada }, SHAPING)).toEqual({
-      known: undefined,
-      fetch: [],
-    });
+  it("fetches nothing until the user is known as a member, then all their images at once", () => {
+    const { membership: _, ...seen } = first;
+    const before = imagesToSync(undefined, seen, SHAPING);
+    expect(before.fetch).toEqual([]);
+    expect(before.known?.member).toBe(false);
+    const listed = imagesToSync(before.known, { userId: ada.id, membership: JOINED }, SHAPING);
+    expect(listed.fetch).toEqual(imagesToSync(undefined, first, SHAPING).fetch);
+  });
+
+  it("forgets a member who leaves", () => {
     const { known } = imagesToSync(undefined, first, SHAPING);
     expect(imagesToSync(known, { userId: ada.id, membership: null }, SHAPING)).toEqual({
       known: undefined,
