@@ -3,6 +3,9 @@ import { gzipSync } from "node:zlib";
 import { listeningOnSpotify } from "../emulator/activities.ts";
 import { SEED_MEMBERS } from "../emulator/seed.ts";
 import { LET_GO } from "../emulator/simulator-activities.ts";
+import { CardImageSync } from "../gateway-runner/card-image-sync.ts";
+import { createLogger } from "../gateway-runner/log.ts";
+import { createMetrics } from "../gateway-runner/metrics.ts";
 import type { UserDeltaInput } from "../schemas/ingest.ts";
 import type { LanternUser } from "../schemas/lantern.ts";
 import { cardImageUrls } from "../workers/cards/images.ts";
@@ -22,6 +25,8 @@ import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib
  *    view after a presence change (images cached, card redrawn) and a repeat view (the card from
  *    the edge cache), against a cached JSON read of the same user.
  * 3. Image fetches per 100 views of one listener who changes track every 25 views.
+ * 4. Cold views with images from the CDN (before) against cold views with the images the gateway
+ *    runner copied to R2 (after, its own CardImageSync), and warm views, in the same run.
  *
  * Settings can be overridden from the environment (BENCH_CARDS_*), for quick trial runs.
  */
@@ -40,6 +45,8 @@ interface Timed {
   ms: number;
   bytes: number;
   cache: string | null;
+  /** X-Porchlight-Card-Images on a drawn card: fetched=, stored=, cached=, failed=. */
+  images: string | null;
 }
 
 async function timedGet(url: string): Promise<Timed> {
@@ -48,7 +55,12 @@ async function timedGet(url: string): Promise<Timed> {
   const body = await res.arrayBuffer();
   const elapsed = performance.now() - started;
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-  return { ms: elapsed, bytes: body.byteLength, cache: res.headers.get("x-porchlight-cache") };
+  return {
+    ms: elapsed,
+    bytes: body.byteLength,
+    cache: res.headers.get("x-porchlight-cache"),
+    images: res.headers.get("x-porchlight-card-images"),
+  };
 }
 
 /** A listener with their own avatar and album art, so their first card fetches both. */
@@ -99,6 +111,71 @@ async function renderOnly(stack: CardStack) {
     times.push(performance.now() - started);
   }
   return { times, svg };
+}
+
+/** How many images a drawn card took from R2 (its X-Porchlight-Card-Images `stored=`). */
+const fromR2 = (view: Timed) => Number(/stored=(\d+)/.exec(view.images ?? "")?.[1] ?? 0);
+
+/**
+ * 4. Cold views before and after R2: one set of new listeners viewed with their images only on the
+ * CDN, another whose images the runner's CardImageSync (the real one, against this Worker) copied
+ * to R2 first; then a warm view (an edge-cache hit) of each.
+ */
+async function coldAgainstR2(stack: CardStack) {
+  const shaping = { cdnBase: stack.cdn.url, spotifyCdnBase: stack.cdn.url, mediaProxyBase: stack.cdn.url };
+  const sync = new CardImageSync({
+    ingestUrl: `${stack.worker.url}/ingest`,
+    secret: stack.secret,
+    shaping,
+    concurrency: 2,
+    backoff: { baseMs: 250, capMs: 5_000 },
+    timeoutMs: 10_000,
+    metrics: createMetrics(),
+    log: createLogger("warn"),
+  });
+  const listeners = (from: bigint) => {
+    const now = Date.now();
+    return Array.from({ length: USERS }, (_, i) => listener(String(from + BigInt(i)), albumArt(), now));
+  };
+  const views = async (deltas: UserDeltaInput[]) => {
+    stack.cdn.reset();
+    const cold: Timed[] = [];
+    for (const delta of deltas) cold.push(await timedGet(stack.cardUrl(delta.user_id)));
+    const cdnFetches = stack.cdn.requests.length;
+    const warm: Timed[] = [];
+    for (const delta of deltas) warm.push(await timedGet(stack.cardUrl(delta.user_id)));
+    return { cold, warm, cdnFetches };
+  };
+
+  const before = listeners(1_500_000_000_000_000_000n);
+  await stack.ingest(before);
+  const cdn = await views(before);
+
+  const after = listeners(1_600_000_000_000_000_000n);
+  await stack.ingest(after);
+  const copyStarted = performance.now();
+  for (const delta of after)
+    sync.observe({
+      userId: delta.user_id,
+      user: {
+        discriminator: "0",
+        bot: false,
+        public_flags: 0,
+        primary_guild: null,
+        avatar_decoration_data: null,
+        global_name: null,
+        avatar: null,
+        ...delta.user!,
+      },
+      membership: { joined_at: "2024-01-02T00:00:00.000Z" },
+      presence: { client_status: {}, activities: [], ...delta.presence! },
+    });
+  await sync.idle();
+  const copyMs = performance.now() - copyStarted;
+  const copied = stack.cdn.requests.length;
+  const r2 = await views(after);
+  sync.stop();
+  return { cdn, r2, copyMs, copied };
 }
 
 async function main() {
@@ -158,6 +235,12 @@ async function main() {
     }
     const fanFetches = stack.cdn.requests.length;
 
+    // 4. Cold views before and after R2.
+    const storage = await coldAgainstR2(stack);
+    log(
+      `cold: CDN ${ms(median(storage.cdn.cold.map((t) => t.ms)))}, R2 ${ms(median(storage.r2.cold.map((t) => t.ms)))}`,
+    );
+
     const p50 = (list: Timed[]) => median(list.map((t) => t.ms));
     const p99 = (list: Timed[]) =>
       percentile(
@@ -199,7 +282,21 @@ Method: ${USERS} listeners, each with an avatar and album art of their own, get 
 
 Method: ${VIEWS} sequential views; every ${TRACK_EVERY} views the listener starts a new track with new album art (the avatar stays). ${viewsCached} views were served from the edge cache. The fetches are the avatar once and each track's art once: a presence change redraws the card (new version, new key) but finds the avatar in the image cache, so the ratio to Lantern's 2 fetches per view is ${fmt(fanFetches / (2 * VIEWS), 3)}.
 `;
-    await writeSection("cards", body);
+    const r2Row = (what: string, list: Timed[], cdnFetches: number) =>
+      `| ${what} | ${ms(p50(list))} | ${ms(p99(list))} | ${fmt(cdnFetches / USERS, 2)} | ${fmt(list.reduce((n, view) => n + fromR2(view), 0) / USERS, 2)} |`;
+    const section4 = `
+### 4. Cold views: images from the CDN (before) and from R2 (after)
+
+| view | p50 | p99 | CDN fetches per view | images from R2 per view |
+| --- | ---: | ---: | ---: | ---: |
+${r2Row("cold, images fetched from the CDN (before)", storage.cdn.cold, storage.cdn.cdnFetches)}
+${r2Row("cold, images the runner copied to R2 (after)", storage.r2.cold, storage.r2.cdnFetches)}
+${r2Row("warm (edge-cache hit), before", storage.cdn.warm, 0)}
+${r2Row("warm (edge-cache hit), after", storage.r2.warm, 0)}
+
+Method: two sets of ${USERS} new listeners, each with an avatar and album art of their own. The first set's cards are viewed cold with the images only on the CDN. The second set's images were first copied to R2 by the runner's own \`CardImageSync\` (gateway-runner/card-image-sync.ts, concurrency 2, signed \`PUT /ingest/images/:key\` to this Worker, ${storage.copied} CDN fetches in ${ms(storage.copyMs)}, off the view path), then their cards are viewed cold: the CDN column counts what the Worker fetched during the views. Each set is then viewed once more (warm: the card from the edge cache). R2 here is Miniflare's, on local disk, and the CDN is the emulator on loopback, so the two cold rows measure the Worker's own cost of each path; in production the CDN row adds a fetch from Cloudflare to Discord's CDN (which Discord's media proxy may refuse outright), the R2 row a read within Cloudflare.
+`;
+    await writeSection("cards", body + section4);
     log(`done in ${seconds} s`);
   } finally {
     await stack.stop();
