@@ -153,6 +153,7 @@ async function coldAgainstR2(stack: CardStack) {
 
   const after = listeners(1_600_000_000_000_000_000n);
   await stack.ingest(after);
+  stack.cdn.reset();
   const copyStarted = performance.now();
   for (const delta of after)
     sync.observe({
