@@ -61,7 +61,15 @@ export class CardImageSync {
   /** Notes one update; queues the images it newly calls for. Synchronous and cheap. */
   observe(update: UserUpdate): void {
     if (this.#stopped) return;
-    const { known, fetch } = imagesToSync(this.#known.get(update.userId), update, this.#options.shaping);
+    let decided: ReturnType<typeof imagesToSync>;
+    try {
+      decided = imagesToSync(this.#known.get(update.userId), update, this.#options.shaping);
+    } catch (error) {
+      // Called on the dispatch path: a surprise in shaping costs this user's images, never the delta.
+      this.#options.log.warn("card images skipped for an update", { error: describeError(error) });
+      return;
+    }
+    const { known, fetch } = decided;
     if (known) this.#known.set(update.userId, known);
     else this.#known.delete(update.userId);
     for (const url of fetch) if (!this.#recent.has(url)) this.#enqueue(url, 1);
