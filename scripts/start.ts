@@ -4,6 +4,7 @@ import {
   type EmulatorApplication,
   type EmulatorProcess,
   emulatorApplication,
+  imageBasesFor,
   LOCAL_PROXY_KEY,
   newIngestSecret,
   proxyVarsFor,
@@ -140,9 +141,19 @@ try {
     }),
   );
   if (emulator && bot) await wireBot(emulator.http, worker.url, bot);
+  // The runner copies card images into the Worker's R2 (Miniflare's, locally), as a deployment should.
   const runnerEnv = emulator
-    ? runnerEnvFor(emulator, worker.url, secret, [SEED.guildId])
-    : { INGEST_URL: `${worker.url}/ingest`, INGEST_SECRET: secret, SESSION_STORE: "worker" };
+    ? {
+        ...runnerEnvFor(emulator, worker.url, secret, [SEED.guildId]),
+        ...imageBasesFor(emulator.http),
+        CARD_IMAGES: "on",
+      }
+    : {
+        INGEST_URL: `${worker.url}/ingest`,
+        INGEST_SECRET: secret,
+        SESSION_STORE: "worker",
+        CARD_IMAGES: "on",
+      };
   const runner = keep(
     "gateway runner",
     await startRunnerProcess({

@@ -151,6 +151,14 @@ export function runnerEnvFor(
 }
 
 /**
+ * Every image base at the emulator's CDN: the Worker's cards and the runner's copies into R2 read
+ * the same ones, since an image's key in R2 is derived from its URL (schemas/card-images.ts).
+ */
+export function imageBasesFor(emulatorHttp: string): Record<string, string> {
+  return { DISCORD_CDN_BASE: emulatorHttp, SPOTIFY_CDN_BASE: emulatorHttp, MEDIA_PROXY_BASE: emulatorHttp };
+}
+
+/**
  * The Worker's settings for a local stack: images come from the emulator's CDN and the landing
  * page opens on ada, the seeded member listening to Spotify; with the application's public key,
  * /interactions (the bot) is on.
@@ -164,9 +172,7 @@ export function workerVarsFor(
   // Every image base points at the emulator, so no card or payload reaches for Discord's hosts.
   if (emulatorHttp) {
     Object.assign(vars, {
-      DISCORD_CDN_BASE: emulatorHttp,
-      SPOTIFY_CDN_BASE: emulatorHttp,
-      MEDIA_PROXY_BASE: emulatorHttp,
+      ...imageBasesFor(emulatorHttp),
       // Without it the page would open on whoever sorts first: a simulated user, not the seeded one.
       LANDING_USER_ID: SEED_MEMBERS[0]!.id,
     });
