@@ -182,12 +182,14 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
   });
 
   health = async () =>
-    evaluateHealth({
-      shards: await gateway.states(),
-      expectedShards: config.shardIds,
-      forwarding: forwarder.state,
-      reconciliation: reconciler.state,
-    });
+    lease && !lease.held
+      ? standbyHealth(lease.problem)
+      : evaluateHealth({
+          shards: await gateway.states(),
+          expectedShards: config.shardIds,
+          forwarding: forwarder.state,
+          reconciliation: reconciler.state,
+        });
   log.info("gateway runner starting", {
     shards: config.shardIds.join(","),
     shard_count: config.shardCount,
@@ -201,7 +203,6 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     () => {},
   );
   const failed = new Promise<Error>((resolve) => gateway.manager.once("error", (error) => resolve(error)));
-  const fullHealth = health;
   let stopping = false;
   // A lost lease (refused, or not renewed in time) closes the shards before another runner may
   // start them, resumable; this runner waits as a standby and resumes them if it gets them back.
@@ -211,9 +212,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
       if (stopping) return;
       log.error("shard lease lost: closing the shards and waiting as a standby", { why });
       await gateway.suspend();
-      health = async () => standbyHealth(lease.problem ?? why);
       if (!(await lease.acquire()) || stopping) return;
-      health = fullHealth;
       await gateway
         .connect()
         .catch((error: unknown) =>

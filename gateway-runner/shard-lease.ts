@@ -52,7 +52,7 @@ export class ShardLease {
     return this.#held;
   }
 
-  /** While waiting: why (another runner holds the shards, or the Worker could not be asked). */
+  /** While not held: why (another runner holds the shards, the Worker could not be asked, the lease was lost). */
   get problem(): string | null {
     return this.#problem;
   }
@@ -81,7 +81,7 @@ export class ShardLease {
           log.info("shard lease taken", { shards: shardIds.join(","), ttl_ms: this.#options.ttlMs });
           return true;
         }
-        const holders = [...new Set(answer.held.map((h) => h.runner_id))].join(",");
+        const holders = holdersOf(answer);
         if (holders !== lastHolders)
           log.info("standby: another runner holds the shards", { held_by: holders });
         lastHolders = holders;
@@ -147,8 +147,7 @@ export class ShardLease {
       const answer = await this.#options.client.take(this.#request());
       if (!this.#held) return;
       if (!answer.granted) {
-        const holders = [...new Set(answer.held.map((h) => h.runner_id))].join(",");
-        this.#lose(`another runner holds the shards: ${holders}`);
+        this.#lose(`another runner holds the shards: ${holdersOf(answer)}`);
         return;
       }
       this.#extend(sentAt);
@@ -162,6 +161,7 @@ export class ShardLease {
   #lose(why: string): void {
     if (!this.#held) return;
     this.#stop();
+    this.#problem = why;
     this.#onLost(why);
   }
 
@@ -170,4 +170,9 @@ export class ShardLease {
     if (this.#renewTimer) clearTimeout(this.#renewTimer);
     if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
   }
+}
+
+/** The runners named in a refusal, each once. */
+function holdersOf(answer: Extract<LeaseAnswer, { granted: false }>): string {
+  return [...new Set(answer.held.map((h) => h.runner_id))].join(",");
 }
