@@ -38,6 +38,8 @@ export async function startEmulatorProcess(options: {
 
 export interface WorkerProcess extends Child {
   url: string;
+  /** wrangler dev's DevTools port: a CPU profile of the Worker and its objects (bench/lib/inspector.ts). */
+  inspectorPort: number;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function startWorkerProcess(options: {
       envFile.remove();
       process.off("exit", envFile.remove);
     });
-    return { ...child, url };
+    return { ...child, url, inspectorPort };
   } catch (error) {
     envFile.remove();
     process.off("exit", envFile.remove);
