@@ -110,7 +110,7 @@ export const Settings = z
     INGEST_SECRET: z
       .string({ error: "is required (the shared ingest secret)" })
       .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` }),
-    FLUSH_WINDOW_MS: integer(1, 10_000, 50),
+    FLUSH_WINDOW_MS: integer(0, 10_000, 0),
     RETRY_BASE_MS: integer(10, 60_000, 250),
     RETRY_CAP_MS: integer(100, 3_600_000, 30_000),
     INGEST_TIMEOUT_MS: integer(100, 120_000, 10_000),

@@ -11,7 +11,10 @@ import { VersionClock } from "./version-clock.ts";
 /**
  * Sends the buffered deltas to the Worker's /ingest, signed, in batches of at most
  * INGEST_LIMITS.maxDeltas, one batch in flight at a time (which is what keeps each user's deltas in
- * order). Events wait at most one flush window before their batch leaves.
+ * order). A batch leaves as soon as none is in flight: an event after a quiet spell goes at once (or
+ * after `flushWindowMs`, when set, to wait for company), and events that arrive while a batch is in
+ * flight gather in the buffer and leave together the moment it is answered. So batches grow with
+ * the load and nothing waits on a timer when the Worker is idle.
  *
  * What the Worker answers decides what happens to a batch (classifyIngestStatus):
  * - 2xx: delivered; the gateway sequences it held are released for the checkpoint.
@@ -82,6 +85,7 @@ export interface ForwardState {
 export interface ForwarderOptions {
   ingestUrl: string;
   secret: string;
+  /** How long the first event after a quiet spell waits before its batch leaves; 0: at once. */
   flushWindowMs: number;
   backoff: BackoffPolicy;
   timeoutMs: number;
@@ -92,6 +96,8 @@ export interface ForwarderOptions {
   maxDeltas?: number;
   maxBodyBytes?: number;
   clock?: VersionClock;
+  /** The timer every send is scheduled with (tests record the delays asked for). */
+  setTimer?: (callback: () => void, ms: number) => NodeJS.Timeout;
 }
 
 /** What to check, in the log line of a batch kept for a configuration fault. */
@@ -177,7 +183,7 @@ export class Forwarder {
 
   #schedule(delayMs: number): void {
     if (this.#stopped || this.#timer || this.#sending || this.#buffer.size === 0) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = (this.#options.setTimer ?? setTimeout)(() => {
       this.#timer = null;
       void this.#flush();
     }, delayMs);
@@ -317,7 +323,8 @@ export class Forwarder {
         deltas: deltas.length,
       });
     }
-    this.#schedule(this.#draining || this.#buffer.size >= this.#maxDeltas ? 0 : this.#options.flushWindowMs);
+    // What gathered while this batch was in flight leaves now: it has waited one round trip already.
+    this.#schedule(0);
   }
 
   #updateGauge(): void {

@@ -143,7 +143,6 @@ export function runnerEnvFor(
     INGEST_URL: `${workerUrl}/ingest`,
     INGEST_SECRET: secret,
     SESSION_STORE: "worker",
-    FLUSH_WINDOW_MS: "50",
     // One runner per local stack: restarted after a kill under the same id, it gets its lease back
     // at once rather than waiting it out as a standby (shard-lease.ts). Renewals keep seconds of
     // slack on a loaded machine.

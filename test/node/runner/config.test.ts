@@ -44,7 +44,7 @@ describe("parseConfig", () => {
       monitoredGuildIds: [GUILD],
       ingestUrl: "https://w.example/ingest",
       ingestSecret: SECRET,
-      flushWindowMs: 50,
+      flushWindowMs: 0,
       retryBaseMs: 250,
       retryCapMs: 30_000,
       ingestTimeoutMs: 10_000,
@@ -116,7 +116,7 @@ describe("parseConfig", () => {
   });
 
   it("treats an empty variable as unset", () => {
-    expect(parseConfig({ env: { ...REQUIRED, FLUSH_WINDOW_MS: "" } }).flushWindowMs).toBe(50);
+    expect(parseConfig({ env: { ...REQUIRED, FLUSH_WINDOW_MS: "" } }).flushWindowMs).toBe(0);
   });
 
   it("parses shard id lists and ranges", () => {
@@ -173,7 +173,7 @@ describe("parseConfig", () => {
       { SHARD_COUNT: "5000", SHARD_IDS: "0-4096" },
       "SHARD_IDS (environment): one runner runs at most 4096 shards (the session store's limit); set SHARD_IDS to a part of them",
     ],
-    [{ FLUSH_WINDOW_MS: "1.5" }, "FLUSH_WINDOW_MS (environment): must be a whole number from 1 to 10000"],
+    [{ FLUSH_WINDOW_MS: "1.5" }, "FLUSH_WINDOW_MS (environment): must be a whole number from 0 to 10000"],
     [{ RETRY_BASE_MS: "9" }, "RETRY_BASE_MS (environment): must be at least 10"],
     [{ RETRY_CAP_MS: "3600001" }, "RETRY_CAP_MS (environment): must be at most 3600000"],
     [
@@ -191,7 +191,7 @@ describe("parseConfig", () => {
   });
 
   it.each([
-    ["FLUSH_WINDOW_MS", "1", "0"],
+    ["FLUSH_WINDOW_MS", "0", "-1"],
     ["FLUSH_WINDOW_MS", "10000", "10001"],
     ["METRICS_PORT", "0", "-1"],
     ["METRICS_PORT", "65535", "65536"],
@@ -217,7 +217,7 @@ describe("parseConfig", () => {
 
   it("names the file and the key for a bad TOML value, and refuses unknown keys", () => {
     expect(problem({}, { ...lower(REQUIRED), flush_window_ms: "soon" })).toBe(
-      "flush_window_ms (in runner.toml): must be a whole number from 1 to 10000",
+      "flush_window_ms (in runner.toml): must be a whole number from 0 to 10000",
     );
     expect(problem({}, { ...lower(REQUIRED), flush_window: 20 })).toMatch(
       /^flush_window \(in runner\.toml\): unknown setting; known: discord_token, /,
@@ -267,7 +267,7 @@ describe("loadConfig", () => {
 describe("main.ts with a bad configuration", () => {
   it("exits 2 with the message, and never prints the token or the secret", () => {
     const result = spawnSync(process.execPath, ["gateway-runner/main.ts"], {
-      env: { PATH: process.env.PATH, ...REQUIRED, INGEST_SECRET: "too-short-secret", FLUSH_WINDOW_MS: "0" },
+      env: { PATH: process.env.PATH, ...REQUIRED, INGEST_SECRET: "too-short-secret", FLUSH_WINDOW_MS: "-1" },
       encoding: "utf8",
       timeout: 20_000,
     });
@@ -275,7 +275,7 @@ describe("main.ts with a bad configuration", () => {
     expect(result.stderr).toBe(
       "gateway-runner: invalid configuration\n" +
         "INGEST_SECRET (environment): must be at least 32 characters\n" +
-        "FLUSH_WINDOW_MS (environment): must be at least 1\n",
+        "FLUSH_WINDOW_MS (environment): must be at least 0\n",
     );
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
     expect(result.stdout + result.stderr).not.toContain("too-short-secret");

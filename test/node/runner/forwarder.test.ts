@@ -298,6 +298,52 @@ describe("Forwarder", () => {
     expect(forwarder.bufferedUsers).toBe(1);
   });
 
+  it("sends at once when nothing is in flight, and what gathers meanwhile the moment it is answered", async () => {
+    const delays: number[] = [];
+    start({
+      flushWindowMs: 0,
+      setTimer: (callback, ms) => {
+        delays.push(ms);
+        return setTimeout(callback, ms);
+      },
+    });
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    receiver.holdNext = answered;
+    forwarder.add({ userId: userId(1), presence: playing("first") }, 0, null);
+    await waitFor("the first batch in flight", () => receiver.batches.length === 1);
+    // In flight: these wait for its answer, and then leave together in one batch.
+    for (let i = 2; i <= 4; i++) forwarder.add({ userId: userId(i), presence: playing("then") }, 0, null);
+    expect(delays).toEqual([0]);
+    answer();
+    await waitFor("every user delivered", () => receiver.users.size === 4);
+    expect(receiver.batches.map((b) => b.deltas.length)).toEqual([1, 3]);
+    expect(delays).toEqual([0, 0]);
+  });
+
+  it("a flush window delays only a batch that finds nothing in flight", async () => {
+    const delays: number[] = [];
+    start({
+      flushWindowMs: 30,
+      setTimer: (callback, ms) => {
+        delays.push(ms);
+        return setTimeout(callback, ms);
+      },
+    });
+    let answer!: () => void;
+    receiver.holdNext = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    forwarder.add({ userId: userId(1), presence: playing("first") }, 0, null);
+    await waitFor("the first batch in flight", () => receiver.batches.length === 1);
+    forwarder.add({ userId: userId(2), presence: playing("then") }, 0, null);
+    answer();
+    await waitFor("both delivered", () => receiver.users.size === 2);
+    expect(delays).toEqual([30, 0]);
+  });
+
   it("measures forward latency for every delivered delta", async () => {
     start();
     for (let i = 0; i < 5; i++)

@@ -46,6 +46,8 @@ export class IngestReceiver {
   /** Shard leases, decided by the Worker's own rules (durable-objects/shard-leases.ts). */
   leases: LeaseRow[] = [];
   override: Override | null = null;
+  /** The next batch is recorded, then answered only once this settles (a batch kept in flight). */
+  holdNext: Promise<void> | null = null;
   /** GET /ingest/guilds/:id/members answers 503 this many more times (a Worker failing for a while). */
   memberPagesFailing = 0;
   /** Replaces what GET /ingest/guilds/:id/members answers: a Worker whose pages are wrong. */
@@ -170,6 +172,9 @@ export class IngestReceiver {
     const forced = this.override?.(batch) ?? null;
     if (forced !== null) return reply(forced, { error: `forced ${forced}` });
     this.batches.push(batch);
+    const hold = this.holdNext;
+    this.holdNext = null;
+    if (hold) await hold;
     let applied = 0;
     for (const delta of batch.deltas) {
       const current = this.users.get(delta.user_id) ?? { version: 0 };
