@@ -108,6 +108,6 @@ export async function readPairs(env: Env, userId: string): Promise<Record<string
 }
 
 async function readSnapshot(env: Env, userId: string): Promise<PresenceSnapshot | null> {
-  const snapshot: unknown = await env.USER_PRESENCE.getByName(userId).read();
+  const snapshot: unknown = await env.USER_PRESENCE.getByName(userId).serve();
   return snapshot as PresenceSnapshot | null;
 }

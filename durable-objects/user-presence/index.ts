@@ -49,6 +49,13 @@ export interface ApplyResult {
   stale: number;
   /** The public payload changed, so cached reads of it are out of date. */
   changed: boolean;
+  /**
+   * The edge cache may hold the payload as it was before this change: it changed, and it was
+   * served for caching (serve()) since the last change, or this object may have been (it was just
+   * constructed), or the user joined or left (a 404 is cached without asking the object).
+   * Otherwise there is nothing to purge, and ingest skips the Cache API's deletes.
+   */
+  purge: boolean;
   /** The change to announce, when there is one, and the hubs with sockets subscribed to this user. */
   change: PresenceChange | null;
   watchers: string[];
@@ -82,6 +89,13 @@ export class UserPresence extends DurableObject<Env> {
   #kv: KeyValues;
   #writes: Bucket | null = null;
   #snapshot: PresenceSnapshot | null = null;
+  /** Socket hubs with at least one socket subscribed to this user (the watchers table, in memory). */
+  #watching: Set<string>;
+  /**
+   * Whether serve() has answered since the last visible change. True at construction: an earlier
+   * instance may have served the payload that the edge cache still holds.
+   */
+  #served = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -92,9 +106,16 @@ export class UserPresence extends DurableObject<Env> {
     this.#reported = new JsonDocument(sql, "directory_report");
     // Kept in memory too: every apply compares against it, and only a membership change writes it.
     this.#heard = this.#reported.read() ?? { monitored: false, guild_ids: null };
-    this.#revision = this.#revisions.read()?.revision ?? this.#state?.version ?? 0;
+    // The revision is stored only when it is ahead of the state's version (see #bumpRevision).
+    this.#revision = Math.max(this.#revisions.read()?.revision ?? 0, this.#state?.version ?? 0);
     // Socket hubs with at least one socket subscribed to this user, by name.
     sql.exec("CREATE TABLE IF NOT EXISTS watchers (hub TEXT PRIMARY KEY)");
+    this.#watching = new Set(
+      sql
+        .exec<{ hub: string }>("SELECT hub FROM watchers")
+        .toArray()
+        .map((row) => row.hub),
+    );
     // One row a pair, so a value of 30,000 characters is rewritten only when it changes.
     sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     // The SHA-256 of the user's write token; the token itself is never stored.
@@ -112,25 +133,33 @@ export class UserPresence extends DurableObject<Env> {
 
   /** A hub's sockets want this user's changes; returns the payloads as they are now (null: not monitored). */
   watch(hub: string): PresenceSnapshot | null {
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO watchers (hub) VALUES (?)", hub);
+    if (!this.#watching.has(hub)) {
+      this.ctx.storage.sql.exec("INSERT OR IGNORE INTO watchers (hub) VALUES (?)", hub);
+      this.#watching.add(hub);
+    }
     return this.read();
   }
 
   /** The hub's last socket for this user is gone. */
   unwatch(hub: string): void {
+    if (!this.#watching.delete(hub)) return;
     this.ctx.storage.sql.exec("DELETE FROM watchers WHERE hub = ?", hub);
   }
 
   #watchers(): string[] {
-    return this.ctx.storage.sql
-      .exec<{ hub: string }>("SELECT hub FROM watchers")
-      .toArray()
-      .map((row) => row.hub);
+    return [...this.#watching];
   }
 
   /** Applies deltas in order; stale ones (not newer than the state) are counted and skipped. */
   async apply(deltas: UserDelta[]): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: 0, stale: 0, changed: false, change: null, watchers: [] };
+    const result: ApplyResult = {
+      applied: 0,
+      stale: 0,
+      changed: false,
+      purge: false,
+      change: null,
+      watchers: [],
+    };
     if (deltas.length === 0) return result;
     let state = this.#state ?? emptyState(deltas[0]!.user_id);
     let monitoredChanged = false;
@@ -153,8 +182,14 @@ export class UserPresence extends DurableObject<Env> {
     this.#document.write(state);
     const wasMonitored = this.#state?.monitored ?? false;
     this.#state = state;
-    if (result.changed) this.#bumpRevision(state.version);
     const joinedOrLeft = monitoredChanged && wasMonitored !== state.monitored;
+    if (result.changed) {
+      this.#bumpRevision(state.version);
+      // A reader caches a 404 for a user who is not monitored without asking this object (the
+      // directory answers), so a join purges whatever was served.
+      result.purge = this.#served || joinedOrLeft;
+      this.#served = false;
+    }
     if (result.changed && (state.monitored || joinedOrLeft)) {
       result.watchers = this.#watchers();
       result.change = this.#change(
@@ -278,11 +313,25 @@ export class UserPresence extends DurableObject<Env> {
     return stored !== null && hashesEqual(stored, hash);
   }
 
-  /** Every visible change gets a higher revision; presence changes jump to their (larger) version. */
+  /**
+   * Every visible change gets a higher revision; presence changes jump to their (larger) version.
+   * A revision equal to the state's version is not written (the constructor takes the larger of
+   * the two), which spares a presence change its second SQL write; a key-value write, which moves
+   * the revision past the version, is.
+   */
   #bumpRevision(version: number): void {
     this.#revision = Math.max(this.#revision + 1, version);
-    this.#revisions.write({ revision: this.#revision });
+    if (this.#revision !== this.#state?.version) this.#revisions.write({ revision: this.#revision });
     this.#snapshot = null;
+  }
+
+  /**
+   * read() for a reader that stores the answer in the edge cache: noted, so that the next change
+   * tells ingest to purge it.
+   */
+  serve(): PresenceSnapshot | null {
+    this.#served = true;
+    return this.read();
   }
 
   /** The user's payloads, or null when they are not (or no longer) in a monitored guild. */

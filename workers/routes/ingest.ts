@@ -277,7 +277,7 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
           applied += result.applied;
           stale += result.stale;
           results.push(result);
-          if (result.changed) await cache.purge(userId);
+          if (result.purge) await cache.purge(userId);
         }),
       );
     } catch (error) {
