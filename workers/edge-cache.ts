@@ -1,3 +1,4 @@
+import { InFlightReads } from "./in-flight-reads.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /**
@@ -24,6 +25,15 @@ export interface CachedRead {
 
 const keyFor = (userId: string, dialect: Dialect) => `${dialect}/users/${userId}`;
 
+/** What one read of a user's object gives: both dialects' bodies, and whether the user was found. */
+export interface UserReads {
+  found: boolean;
+  reads: Record<Dialect, CachedRead>;
+}
+
+/** Object reads in flight in this isolate, shared by concurrent misses; a purge supersedes them. */
+export const readsInFlight = new InFlightReads<UserReads>();
+
 export class EdgeCache {
   #entries: TtlCache;
 
@@ -45,6 +55,7 @@ export class EdgeCache {
   }
 
   async purge(userId: string): Promise<void> {
+    readsInFlight.supersede(userId);
     await Promise.all(
       (["lantern", "lanyard"] as const).map((dialect) => this.#entries.delete(keyFor(userId, dialect))),
     );

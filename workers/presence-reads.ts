@@ -3,7 +3,7 @@ import { isMonitored, monitoredAmong } from "../durable-objects/monitored-users.
 import { withCurrentTime } from "../durable-objects/payloads/current-time.ts";
 import type { PresenceSnapshot } from "../durable-objects/user-presence/index.ts";
 import { cacheOrigin, cacheTtlSeconds, type Env } from "../settings/env.ts";
-import { type CachedRead, type Dialect, EdgeCache } from "./edge-cache.ts";
+import { type CachedRead, type Dialect, EdgeCache, readsInFlight, type UserReads } from "./edge-cache.ts";
 
 /**
  * Reading a user's public payload, through the edge cache. A miss asks the user's object once and
@@ -11,7 +11,8 @@ import { type CachedRead, type Dialect, EdgeCache } from "./edge-cache.ts";
  */
 
 export interface UserRead extends CachedRead {
-  cache: "hit" | "miss";
+  /** hit: from the edge cache; miss: this request read the object; coalesced: it shared another's read. */
+  cache: "hit" | "miss" | "coalesced";
 }
 
 export const notMonitored = {
@@ -36,7 +37,9 @@ export async function readUser(
  * Reads several users at once. The misses go to the monitored-users directory in one call, and
  * only its monitored ids reach their user objects: addressing an object creates its storage, so a
  * stranger's made-up ids must never get that far. They cost one directory look-up per request, and
- * with `cacheNotFound` (single reads) their 404 is cached, in the requested dialect only.
+ * with `cacheNotFound` (single reads) their 404 is cached, in the requested dialect only. A miss for
+ * a user whose read is already in flight in this isolate waits for that read (in-flight-reads.ts),
+ * so a purged popular user costs one object call, not one per concurrent reader.
  *
  * Why 404s are cached for single reads and not for bulk ones: a card or page for someone who is not
  * monitored may be viewed over and over, and its cached 404 spares the directory; a bulk read of
@@ -51,25 +54,61 @@ export async function readUsers(
 ): Promise<UserRead[]> {
   const cache = new EdgeCache(caches.default, cacheOrigin(c.env), cacheTtlSeconds(c.env));
   const hits = await Promise.all(userIds.map((id) => cache.get(id, dialect)));
-  const misses = userIds.filter((_, n) => !hits[n]);
-  const monitored = await monitoredAmong(c.env, misses);
-  const built = new Map<string, Record<Dialect, CachedRead>>();
-  await Promise.all(
-    misses.map(async (id) => {
-      const snapshot = monitored.has(id) ? await readSnapshot(c.env, id) : null;
-      const reads = snapshot ? foundReads(id, snapshot) : notFoundReads(id);
-      built.set(id, reads);
-      // A found user is stored in both dialects: a site that reads one often reads the other.
-      const store: Dialect[] = snapshot ? ["lantern", "lanyard"] : options.cacheNotFound ? [dialect] : [];
-      if (store.length > 0) {
-        c.executionCtx.waitUntil(Promise.all(store.map((d) => cache.put(id, d, reads[d]))));
-      }
-    }),
-  );
+  const reads = new Map<string, { value: Promise<UserReads>; led: boolean }>();
+  const led: string[] = [];
+  for (const [n, id] of userIds.entries()) {
+    if (hits[n] || reads.has(id)) continue;
+    const joined = readsInFlight.join(id);
+    if (joined) reads.set(id, { value: joined, led: false });
+    else led.push(id);
+  }
+  if (led.length > 0) {
+    const batch = readObjects(c.env, led);
+    // Failures reach the readers through `value`; this one only keeps the rejection handled.
+    batch.catch(() => {});
+    for (const id of led) {
+      const value = batch.then((all) => all.get(id)!);
+      reads.set(id, { value, led: true });
+      const read = readsInFlight.lead(id, value);
+      c.executionCtx.waitUntil(
+        value.then(
+          ({ found, reads: bodies }) => {
+            // A purge since the read began: what it read may predate the change.
+            if (!read.stillCurrent()) return;
+            // A found user is stored in both dialects: a site that reads one often reads the other.
+            const store: Dialect[] = found ? ["lantern", "lanyard"] : options.cacheNotFound ? [dialect] : [];
+            return Promise.all(store.map((d) => cache.put(id, d, bodies[d]))).then(() => {});
+          },
+          () => {},
+        ),
+      );
+    }
+  }
+  const settled = new Map<string, UserReads>();
+  await Promise.all([...reads].map(async ([id, read]) => settled.set(id, await read.value)));
   return userIds.map((id, n) => {
     const hit = hits[n];
-    return hit ? { ...hit, cache: "hit" } : { ...built.get(id)![dialect], cache: "miss" };
+    if (hit) return { ...hit, cache: "hit" };
+    return { ...settled.get(id)!.reads[dialect], cache: reads.get(id)!.led ? "miss" : "coalesced" };
   });
+}
+
+/** One directory call for the ids, then one call per monitored user's object. */
+async function readObjects(env: Env, ids: string[]): Promise<Map<string, UserReads>> {
+  const monitored = await monitoredAmong(env, ids);
+  const all = new Map<string, UserReads>();
+  await Promise.all(
+    ids.map(async (id) => {
+      const snapshot = monitored.has(id) ? await readSnapshot(env, id) : null;
+      all.set(
+        id,
+        snapshot
+          ? { found: true, reads: foundReads(id, snapshot) }
+          : { found: false, reads: notFoundReads(id) },
+      );
+    }),
+  );
+  return all;
 }
 
 function foundReads(userId: string, snapshot: PresenceSnapshot): Record<Dialect, CachedRead> {
