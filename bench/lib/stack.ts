@@ -15,6 +15,7 @@ import {
 import { freePort } from "../../scripts/lib/processes.ts";
 import { type CpuSnapshot, commandLine, cpuSnapshot, groupPids } from "./cpu.ts";
 import { waitConverged } from "./presence-state.ts";
+import { sample, scrape } from "./prometheus.ts";
 
 /**
  * The local stacks tests and benchmarks run against, all on loopback: the emulator in this process
@@ -158,6 +159,10 @@ export async function startInProcessStack(options: {
     );
     if (converged.at === null)
       throw new Error(`the Worker never converged (${converged.remaining.length} members differ)`);
+    // REST can match before the runner is done: a batch leaves as soon as none is in flight, so the
+    // member list that completes after GUILD_CREATE is often a batch of its own, still in flight.
+    // A stack is ready once nothing is left unacknowledged, so that nothing writes behind a test.
+    await waitQuiet(runner!.metrics, options.convergeTimeoutMs ?? 90_000);
   });
   return {
     emulator,
@@ -174,6 +179,15 @@ export async function startInProcessStack(options: {
     startRunner,
     stop,
   };
+}
+
+/** Resolves once the runner holds no delta the Worker has not acknowledged. */
+async function waitQuiet(metricsUrl: string, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (sample(await scrape(metricsUrl), "porchlight_runner_buffer_users") > 0) {
+    if (performance.now() > until) throw new Error("the runner never delivered everything it buffered");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Runs the steps that start a stack; if one fails, stops what is already up before passing the error on. */
