@@ -8,6 +8,7 @@ import { SeededRandom } from "../emulator/seeded-random.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
 import type { AllReceipts } from "./lib/all-clients.ts";
 import { cpuSnapshot, cpuUsed } from "./lib/cpu.ts";
+import { measureFloor } from "./lib/floor.ts";
 import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
 import {
   type HubStats,
@@ -55,6 +56,8 @@ const USERS = 1_000;
 const SIM_SEED = envNumber("BENCH_SEED", 7);
 const CHURN_RATE = envNumber("BENCH_CHURN", 200);
 const WARMUP_SECONDS = 3;
+const QUIET_CHANGES = envNumber("BENCH_QUIET_CHANGES", 100);
+const QUIET_RATE = 10;
 const SOCKETS_ONLY_SECONDS = envNumber("BENCH_CHURN_SECONDS", 25);
 const WITH_REST_SECONDS = envNumber("BENCH_REST_SECONDS", 15);
 const REST_POLL_MS = 2;
@@ -193,7 +196,15 @@ interface Change {
   /** When the subscribed socket had the frame carrying this change's marker. */
   seenAt?: number;
   /** (a)'s phases, or (d)'s: `all-<index in ALL_STEPS>`, and a storm's `base-` and `storm-<index>`. */
-  phase: "warmup" | "sockets" | "rest" | `all-${number}` | `base-${number}` | `storm-${number}`;
+  phase:
+    | "quiet-first"
+    | "quiet-second"
+    | "warmup"
+    | "sockets"
+    | "rest"
+    | `all-${number}`
+    | `base-${number}`
+    | `storm-${number}`;
 }
 
 const MARKER = /sk-(\d+)-z/;
@@ -295,9 +306,22 @@ async function measureLatency(stack: InProcessStack) {
   connectPhase();
   log(`  ${fmt(USERS)} Lantern sockets open and acknowledged in ${fmt(connectSeconds, 1)} s`);
 
+  // Quiet first: one change a user to the first QUIET_CHANGES users at QUIET_RATE a second, which is
+  // each one's first since its socket subscribed, then the same users once more.
+  for (const quiet of ["quiet-first", "quiet-second"] as const) {
+    for (let user = 0; user < QUIET_CHANGES; user++) {
+      const seq = changes.length;
+      changes.push({ seq, user, at: performance.now(), phase: quiet });
+      stack.emulator.world.setPresence(stack.guildId, markedPresence(ids[user]!, `sk-${seq}-z`));
+      await sleep(1000 / QUIET_RATE);
+    }
+    await sleep(1_000);
+  }
+
   let phase: Change["phase"] = "warmup";
   const stopChurn = startChurn(stack, ids, changes, () => phase);
   let socketsSeconds: number;
+  let socketsUsage: PhaseUsage;
   let rest: Awaited<ReturnType<typeof sampleRest>>;
   try {
     await sleep(WARMUP_SECONDS * 1000);
@@ -306,7 +330,7 @@ async function measureLatency(stack: InProcessStack) {
     const socketsStarted = performance.now();
     await sleep(SOCKETS_ONLY_SECONDS * 1000);
     socketsSeconds = (performance.now() - socketsStarted) / 1000;
-    socketsPhase();
+    socketsUsage = socketsPhase();
     phase = "rest";
     const restPhase = startPhase(stack, `(a) ${CHURN_RATE} changes/s and the REST poller`);
     log(`  sockets only: ${fmt(changes.filter((c) => c.phase === "sockets").length)} changes; now with REST`);
@@ -329,6 +353,8 @@ async function measureLatency(stack: InProcessStack) {
     const superseded = unseen.filter((c) => (lastSeen.get(c.user) ?? -1) > c.seq).length;
     return { count: list.length, latencies, superseded, lost: unseen.length - superseded };
   };
+  const quietFirst = summarise(inPhase("quiet-first"));
+  const quietSecond = summarise(inPhase("quiet-second"));
   const socketsOnly = summarise(inPhase("sockets"));
   const withRest = summarise(inPhase("rest"));
   const sampled = rest.samples
@@ -338,11 +364,14 @@ async function measureLatency(stack: InProcessStack) {
   return {
     connectSeconds,
     socketsSeconds,
+    quietFirst,
+    quietSecond,
     socketsOnly,
     withRest,
     rest,
     sampled,
     madeRate: inPhase("sockets").length / socketsSeconds,
+    workerCpuPerChangeMs: (1000 * (socketsUsage.cpu.get("worker/workerd") ?? 0)) / inPhase("sockets").length,
   };
 }
 
@@ -931,6 +960,9 @@ try {
   const hubs = (await socketStats(stack.worker.url, stack.secret)).length;
 
   log(`(a) latency: ${fmt(USERS)} Lantern sockets, ${CHURN_RATE} changes/s`);
+  log("the floor: a dispatch to a raw gateway client, and GET /health");
+  const floor = await measureFloor(stack, SEED_MEMBERS[2]!.id);
+  log(`  ${ms(floor.dispatchMs)} + ${ms(floor.requestMs)}`);
   const latency = await undisturbed(stack, "(a)", () => measureLatency(stack!));
   log(
     `  socket p50 ${ms(percentile(latency.socketsOnly.latencies, 50))}, p99 ${ms(percentile(latency.socketsOnly.latencies, 99))}`,
@@ -948,6 +980,8 @@ try {
   // --- The report -----------------------------------------------------------------------------
   const a = latency.socketsOnly;
   const w = latency.withRest;
+  const q1 = latency.quietFirst;
+  const q2 = latency.quietSecond;
   const p = (values: number[], q: number) => (values.length > 0 ? percentile(values, q) : Number.NaN);
   const sampledRest = latency.sampled.map((s) => s.rest);
   const sampledSocket = latency.sampled.map((s) => s.socket);
@@ -990,7 +1024,7 @@ try {
 
   const report = `## Socket: emulator → runner → Worker → /socket (\`npm run bench:socket\`)
 
-Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, in one run of ${fmt(runSeconds)} s on one stack: the emulator in the benchmark's process (${fmt(USERS)} simulated users plus the 5 seeded members, seed ${SIM_SEED}), the Worker under \`wrangler dev\` (workerd, ${hubs} socket hubs, a fresh \`--persist-to\`), the gateway runner in its own process (\`FLUSH_WINDOW_MS=50\`). Every socket client is a Node \`ws\` client in the benchmark's process, connected through wrangler's proxy on loopback. The processes share the machine's ${cpus().length} cores, and other jobs may have run on it meanwhile: read the ratios, not the absolute figures.
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, in one run of ${fmt(runSeconds)} s on one stack: the emulator in the benchmark's process (${fmt(USERS)} simulated users plus the 5 seeded members, seed ${SIM_SEED}), the Worker under \`wrangler dev\` (workerd, ${hubs} socket hubs, a fresh \`--persist-to\`), the gateway runner in its own process (\`FLUSH_WINDOW_MS\` at its default 0: a batch leaves as soon as none is in flight). Every socket client is a Node \`ws\` client in the benchmark's process, connected through wrangler's proxy on loopback. The processes share the machine's ${cpus().length} cores, and other jobs may have run on it meanwhile: read the ratios, not the absolute figures.
 
 In short: ${summary.join(" ")}${restartedPhases.length > 0 ? ` **This run was disturbed:** wrangler dev restarted the Worker's workerd during ${restartedPhases.join("; ")} (it does so whenever a source file changes, and other work in the same tree changed one).` : ""}${retried.length > 0 ? ` Measurements run again because workerd restarted under them (every socket is dropped then): ${retried.join(", ")}; the figures are from the last attempt.` : ""}${restartNote.length > 0 ? ` **Hubs that restarted during a measurement** (their counts left out): ${restartNote.join(", ")}.` : ""}
 
@@ -998,8 +1032,12 @@ In short: ${summary.join(" ")}${restartedPhases.length > 0 ? ` **This run was di
 
 | phase | changes made | timed | p50 | p99 | max | superseded | lost |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| quiet, ${QUIET_RATE} changes/s: each user's first change since its socket subscribed | ${fmt(q1.count)} | ${fmt(q1.latencies.length)} | ${ms(p(q1.latencies, 50))} | ${ms(p(q1.latencies, 99))} | ${ms(Math.max(...q1.latencies))} | ${fmt(q1.superseded)} | ${fmt(q1.lost)} |
+| quiet, the same users' second change | ${fmt(q2.count)} | ${fmt(q2.latencies.length)} | ${ms(p(q2.latencies, 50))} | ${ms(p(q2.latencies, 99))} | ${ms(Math.max(...q2.latencies))} | ${fmt(q2.superseded)} | ${fmt(q2.lost)} |
 | sockets only, ${CHURN_RATE} changes/s asked (${fmt(latency.madeRate)}/s made) | ${fmt(a.count)} | ${fmt(a.latencies.length)} | ${ms(p(a.latencies, 50))} | ${ms(p(a.latencies, 99))} | ${ms(Math.max(...a.latencies))} | ${fmt(a.superseded)} | ${fmt(a.lost)} |
 | the same churn while a REST poller samples changes | ${fmt(w.count)} | ${fmt(w.latencies.length)} | ${ms(p(w.latencies, 50))} | ${ms(p(w.latencies, 99))} | ${ms(Math.max(...w.latencies))} | ${fmt(w.superseded)} | ${fmt(w.lost)} |
+
+The floor, in the same run: a PRESENCE_UPDATE reaches a raw gateway client (\`ws\`, in this process) ${ms(floor.dispatchMs)} after \`setPresence\` (median of ${fmt(floor.samples.dispatches)}), and one \`GET /health\` (no object) takes ${ms(floor.requestMs)} (median of ${fmt(floor.samples.requests)}, one at a time, through wrangler's proxy like every socket): **${ms(floor.totalMs)}** together. The quiet median is ${fmt(p(q2.latencies, 50) / floor.totalMs, 2)}× the floor (first changes ${fmt(p(q1.latencies, 50) / floor.totalMs, 2)}×); under ${CHURN_RATE} changes/s ${fmt(p(a.latencies, 50) / floor.totalMs, 2)}×. The Worker's workerd used ${fmt(latency.workerCpuPerChangeMs, 2)} ms of CPU per change made in the sockets-only phase.
 
 The same changes seen both ways (the REST poller's ${fmt(latency.sampled.length)} samples; ${latency.rest.superseded} more were superseded before REST showed them, ${latency.rest.timedOut} timed out):
 
@@ -1008,7 +1046,7 @@ The same changes seen both ways (the REST poller's ${fmt(latency.sampled.length)
 | the subscribed socket (PRESENCE_UPDATE) | ${ms(p(sampledSocket, 50))} | ${ms(p(sampledSocket, 99))} | 1.00 |
 | \`GET /api/v1/users/:id\`, polled | ${ms(p(sampledRest, 50))} | ${ms(p(sampledRest, 99))} | ${fmt(p(sampledRest, 50) / p(sampledSocket, 50), 2)} |
 
-Method: ${fmt(USERS)} Lantern sockets, socket *i* sending INIT \`{"user_id": <simulated user i>}\` (opened ${CONNECT_CONCURRENCY} at a time, all acknowledged in ${fmt(latency.connectSeconds, 1)} s), each heartbeating \`{"op":4}\` every 30 s. A 10 ms timer in the benchmark's process makes ${CHURN_RATE} presence changes a second (\`world.setPresence\`, which dispatches PRESENCE_UPDATE at once) to users drawn at random among the ${fmt(USERS)}; every change's custom status carries its own sequence number, so **every change is timed**: from just before \`setPresence\` to the arrival, in the client's \`message\` handler, of the frame carrying that number. Only presence changes (the simulator's leaves would close Lantern sockets with 4000). After a ${WARMUP_SECONDS} s warm-up, ${SOCKETS_ONLY_SECONDS} s with the sockets alone, then ${WITH_REST_SECONDS} s while a REST poller takes the newest change, polls that user's \`GET /api/v1/users/:id\` one request at a time (${REST_POLL_MS} ms apart, ${fmt(latency.rest.polls)} polls) until the body carries it, waits 10–60 ms and takes the next, as bench:pipeline's probes do; its polling load is why that phase is a row of its own. A change is *superseded* when it never arrived but a later change of the same user did: the runner keeps one pending delta per user and rightly sends only the latest. *Lost* changes neither arrived nor were superseded. The socket latency holds up to one flush window (50 ms), the wait for the ingest batch in flight, the ingest (signature, the user's object), then, after the runner's answer, one \`deliver\` call per hub watching the user and the send; the REST latency holds the same first steps, the cache purge and the poll that follows it.
+Method: ${fmt(USERS)} Lantern sockets, socket *i* sending INIT \`{"user_id": <simulated user i>}\` (opened ${CONNECT_CONCURRENCY} at a time, all acknowledged in ${fmt(latency.connectSeconds, 1)} s), each heartbeating \`{"op":4}\` every 30 s. A 10 ms timer in the benchmark's process makes ${CHURN_RATE} presence changes a second (\`world.setPresence\`, which dispatches PRESENCE_UPDATE at once) to users drawn at random among the ${fmt(USERS)}; every change's custom status carries its own sequence number, so **every change is timed**: from just before \`setPresence\` to the arrival, in the client's \`message\` handler, of the frame carrying that number. Only presence changes (the simulator's leaves would close Lantern sockets with 4000). After a ${WARMUP_SECONDS} s warm-up, ${SOCKETS_ONLY_SECONDS} s with the sockets alone, then ${WITH_REST_SECONDS} s while a REST poller takes the newest change, polls that user's \`GET /api/v1/users/:id\` one request at a time (${REST_POLL_MS} ms apart, ${fmt(latency.rest.polls)} polls) until the body carries it, waits 10–60 ms and takes the next, as bench:pipeline's probes do; its polling load is why that phase is a row of its own. A change is *superseded* when it never arrived but a later change of the same user did: the runner keeps one pending delta per user and rightly sends only the latest. *Lost* changes neither arrived nor were superseded. Before the churn, the quiet rows: one change to each of the first ${fmt(QUIET_CHANGES)} users, ${QUIET_RATE} a second (each user's first change since its socket subscribed), then one more to each of them. The socket latency holds the wait for the ingest batch in flight (a change that finds none in flight leaves at once), the ingest (signature, the user's object), then, after the runner's answer, one \`deliver\` call per hub watching the user and the send; the REST latency holds the same first steps, the cache purge and the poll that follows it.
 
 ### (b) Fan-out: one change to ${fmt(FANOUT_SOCKETS)} sockets on one user
 
@@ -1017,7 +1055,7 @@ Method: ${fmt(USERS)} Lantern sockets, socket *i* sending INIT \`{"user_id": <si
 | Porchlight: emulator dispatch → runner → ingest → ${porch.hubsWithSockets} hubs → sockets | ${fmt(FANOUT_SOCKETS)}${socketsNote} | ${ms(pFirst)} | ${ms(pLast)} | ${ms(pSpread)} | ${fmt(pLast / wLast, 2)} | ${fmt(pSpread / wSpread, 2)} |
 | plain Node \`ws\` server (child process), \`for (client of wss.clients) client.send(frame)\` | ${fmt(FANOUT_SOCKETS)} | ${ms(wFirst)} | ${ms(wLast)} | ${ms(wSpread)} | 1.00 | 1.00 |
 
-${FANOUT_SOCKETS < FANOUT_SOCKETS_ASKED ? `**Why ${fmt(FANOUT_SOCKETS)} sockets and not ${fmt(FANOUT_SOCKETS_ASKED)}:** under \`wrangler dev\` every socket costs ${FDS_PER_SOCKET} open files in wrangler's proxy workerd (and 2 in the Worker's), and this machine's open-files limit is ${fmt(fdLimit)}, soft and hard (it cannot be raised in a child without privileges this VM lacks). At about 4,950 sockets the proxy's \`accept()\` fails with EMFILE, workerd crashes and wrangler restarts it, dropping every socket; so the run opens as many as fit with ${fmt(FD_SPARE)} files to spare, rounded down to a hundred. A deployment has no proxy and no such limit per process.\n\n` : ""}Medians of ${FANOUT_ROUNDS} rounds after one warm-up round, 1 s apart (Porchlight's *last* per round: ${porch.rounds.map((r) => fmt(r.last)).join(", ")} ms; ws: ${ws.map((r) => fmt(r.last)).join(", ")} ms). Method: ${fmt(FANOUT_SOCKETS)} Lantern sockets each sending INIT \`{"user_id": <margaret, a seeded member>}\` (the Worker picks a hub at random per socket, so they spread over the ${hubs} hubs; ${CONNECT_CONCURRENCY} opened at a time, all acknowledged in ${fmt(porch.connectSeconds, 1)} s), heartbeating \`{"op":4}\`. A round changes that user's presence in the emulator and times, in the clients' \`message\` handlers, the first and the last socket to have the frame. The baseline is a Node \`ws\` server in a child process of its own (as workerd is), with ${fmt(FANOUT_SOCKETS)} clients of the same kind in the benchmark's process, told over IPC to broadcast the frame Porchlight's sockets received (its ${fmt(Buffer.byteLength(porch.frame))} bytes, marker replaced); a round is timed from the IPC send. Porchlight's *trigger → first* is the whole pipeline (flush window, ingest, the object's write); its *first → last* is the fan-out proper: ingest calls each hub once (${fmt(porch.deliveriesPerChange, 1)} \`deliver\` calls per change, by the hubs' counters), each hub builds the frame once and sends it to its sockets, and wrangler's proxy (a second workerd) relays every frame. Both rows end at the same Node process reading ${fmt(FANOUT_SOCKETS)} frames one after another, a floor common to both; this machine's 2 cores are shared by workerd, its proxy, the runner and the clients.
+${FANOUT_SOCKETS < FANOUT_SOCKETS_ASKED ? `**Why ${fmt(FANOUT_SOCKETS)} sockets and not ${fmt(FANOUT_SOCKETS_ASKED)}:** under \`wrangler dev\` every socket costs ${FDS_PER_SOCKET} open files in wrangler's proxy workerd (and 2 in the Worker's), and this machine's open-files limit is ${fmt(fdLimit)}, soft and hard (it cannot be raised in a child without privileges this VM lacks). At about 4,950 sockets the proxy's \`accept()\` fails with EMFILE, workerd crashes and wrangler restarts it, dropping every socket; so the run opens as many as fit with ${fmt(FD_SPARE)} files to spare, rounded down to a hundred. A deployment has no proxy and no such limit per process.\n\n` : ""}Medians of ${FANOUT_ROUNDS} rounds after one warm-up round, 1 s apart (Porchlight's *last* per round: ${porch.rounds.map((r) => fmt(r.last)).join(", ")} ms; ws: ${ws.map((r) => fmt(r.last)).join(", ")} ms). Method: ${fmt(FANOUT_SOCKETS)} Lantern sockets each sending INIT \`{"user_id": <margaret, a seeded member>}\` (the Worker picks a hub at random per socket, so they spread over the ${hubs} hubs; ${CONNECT_CONCURRENCY} opened at a time, all acknowledged in ${fmt(porch.connectSeconds, 1)} s), heartbeating \`{"op":4}\`. A round changes that user's presence in the emulator and times, in the clients' \`message\` handlers, the first and the last socket to have the frame. The baseline is a Node \`ws\` server in a child process of its own (as workerd is), with ${fmt(FANOUT_SOCKETS)} clients of the same kind in the benchmark's process, told over IPC to broadcast the frame Porchlight's sockets received (its ${fmt(Buffer.byteLength(porch.frame))} bytes, marker replaced); a round is timed from the IPC send. Porchlight's *trigger → first* is the whole pipeline (the runner's batch, ingest, the object's write); its *first → last* is the fan-out proper: ingest calls each hub once (${fmt(porch.deliveriesPerChange, 1)} \`deliver\` calls per change, by the hubs' counters), each hub builds the frame once and sends it to its sockets, and wrangler's proxy (a second workerd) relays every frame. Both rows end at the same Node process reading ${fmt(FANOUT_SOCKETS)} frames one after another, a floor common to both; this machine's 2 cores are shared by workerd, its proxy, the runner and the clients.
 
 ### (c) Hub wake-ups per 1,000 heartbeats
 
