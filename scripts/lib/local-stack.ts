@@ -84,6 +84,11 @@ export async function startWorkerProcess(options: {
       // would ignore the file.
       env: {
         ...OFFLINE_WRANGLER_ENV,
+        // wrangler dev's local observability streams a tail of every invocation (each request, each
+        // object call) to a collector for its local dashboard: about an eighth of workerd's CPU per
+        // presence change (bench:profile, perf). Porchlight's local stacks do not use it, and a
+        // deployment has no such tail; X_LOCAL_OBSERVABILITY=true in the environment turns it back on.
+        X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
         CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
         CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
       },
@@ -144,10 +149,11 @@ export function runnerEnvFor(
     INGEST_SECRET: secret,
     SESSION_STORE: "worker",
     // One runner per local stack: restarted after a kill under the same id, it gets its lease back
-    // at once rather than waiting it out as a standby (shard-lease.ts). Renewals keep seconds of
-    // slack on a loaded machine.
+    // at once rather than waiting it out as a standby (shard-lease.ts). The lease is the default
+    // 30 s: a renewal must be answered within two thirds of it, and a Worker busy with a burst of
+    // 500,000 updates (bench:pipeline) took longer than a 10 s lease allowed, so the runner gave up
+    // its shards mid-burst.
     RUNNER_ID: "local",
-    LEASE_TTL_MS: "10000",
   };
 }
 
