@@ -18,11 +18,29 @@ export const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;
 
 const encoder = new TextEncoder();
 
-function hmacKey(secret: string) {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
+/**
+ * The imported key of the last secret used: a process signs or verifies with one secret (two while
+ * it is being rotated), and importing it again for every request cost ingest more than the HMAC.
+ * Both sides of the comparison are our own settings, never a caller's input.
+ */
+let lastKey: { secret: string; key: Promise<CryptoKey> } | null = null;
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  if (lastKey?.secret !== secret) {
+    const key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    lastKey = { secret, key };
+    // A failed import is not kept: the next call tries again.
+    key.catch(() => {
+      if (lastKey?.key === key) lastKey = null;
+    });
+  }
+  return lastKey.key;
 }
 
 function toHex(bytes: ArrayBuffer): string {
