@@ -5,6 +5,7 @@ import { simulatedUserId } from "../emulator/simulator-profiles.ts";
 import type { WorkerProcess } from "../scripts/lib/local-stack.ts";
 import { commandLine, cpuUsed, groupPids } from "./lib/cpu.ts";
 import { type CpuProfile, profileWorker, summarise } from "./lib/inspector.ts";
+import { paced } from "./lib/paced.ts";
 import { envNumber, fmt, percentile } from "./lib/report.ts";
 import { openMany, openSocket, sleep } from "./lib/socket-client.ts";
 import { markedPresence, stackCpu, startInProcessStack } from "./lib/stack.ts";
@@ -54,18 +55,11 @@ try {
   log(`${fmt(USERS)} sockets open`);
   const rng = new SeededRandom(SEED + 1);
   let made = 0;
-  let last = performance.now();
-  let owed = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    owed += (RATE * (now - last)) / 1000;
-    last = now;
-    for (; owed >= 1; owed--) {
-      const id = ids[rng.int(0, ids.length - 1)]!;
-      madeAt.push(performance.now());
-      stack.emulator.world.setPresence(stack.guildId, markedPresence(id, `pf-${made++}-z`));
-    }
-  }, 10);
+  const stopChurn = paced(RATE, () => {
+    const id = ids[rng.int(0, ids.length - 1)]!;
+    madeAt.push(performance.now());
+    stack.emulator.world.setPresence(stack.guildId, markedPresence(id, `pf-${made++}-z`));
+  });
   await sleep(3_000);
   const before = { cpu: stackCpu(stack.worker, stack.runner), made, at: performance.now() };
   // BENCH_PROFILE=perf: Linux perf over the Worker's workerd instead (native time: the runtime,
@@ -81,7 +75,7 @@ try {
   const cpu = cpuUsed(before.cpu, stackCpu(stack.worker, stack.runner));
   const changes = made - before.made;
   const wall = (performance.now() - before.at) / 1000;
-  clearInterval(timer);
+  stopChurn();
   await sleep(2_000);
   if (mode === "js" && process.env.BENCH_PROFILE_OUT)
     writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));

@@ -9,6 +9,7 @@ import { simulatedUserId } from "../emulator/simulator-profiles.ts";
 import type { AllReceipts } from "./lib/all-clients.ts";
 import { cpuSnapshot, cpuUsed } from "./lib/cpu.ts";
 import { measureFloor } from "./lib/floor.ts";
+import { paced } from "./lib/paced.ts";
 import { envNumber, fmt, machine, median, percentile, writeSection } from "./lib/report.ts";
 import {
   type HubStats,
@@ -228,23 +229,15 @@ function startChurn(
 ) {
   const rng = new SeededRandom(SIM_SEED + 1);
   const statuses = ["online", "idle", "dnd"] as const;
-  let last = performance.now();
-  let owed = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    owed += (rate * (now - last)) / 1000;
-    last = now;
-    for (; owed >= 1; owed--) {
-      const user = rng.int(0, ids.length - 1);
-      const seq = changes.length;
-      changes.push({ seq, user, at: performance.now(), phase: phase() });
-      stack.emulator.world.setPresence(
-        stack.guildId,
-        markedPresence(ids[user]!, `sk-${seq}-z`, rng.pick(statuses)),
-      );
-    }
-  }, 10);
-  return () => clearInterval(timer);
+  return paced(rate, () => {
+    const user = rng.int(0, ids.length - 1);
+    const seq = changes.length;
+    changes.push({ seq, user, at: performance.now(), phase: phase() });
+    stack.emulator.world.setPresence(
+      stack.guildId,
+      markedPresence(ids[user]!, `sk-${seq}-z`, rng.pick(statuses)),
+    );
+  });
 }
 
 interface RestSample {

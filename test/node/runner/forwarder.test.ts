@@ -298,20 +298,25 @@ describe("Forwarder", () => {
     expect(forwarder.bufferedUsers).toBe(1);
   });
 
-  it("sends at once when nothing is in flight, and what gathers meanwhile the moment it is answered", async () => {
+  /** A forwarder whose timers are recorded, and a first batch the receiver answers only on `answer()`. */
+  function startHeld(flushWindowMs: number) {
     const delays: number[] = [];
     start({
-      flushWindowMs: 0,
+      flushWindowMs,
       setTimer: (callback, ms) => {
         delays.push(ms);
         return setTimeout(callback, ms);
       },
     });
     let answer!: () => void;
-    const answered = new Promise<void>((resolve) => {
+    receiver.holdNext = new Promise<void>((resolve) => {
       answer = resolve;
     });
-    receiver.holdNext = answered;
+    return { delays, answer: () => answer() };
+  }
+
+  it("sends at once when nothing is in flight, and what gathers meanwhile the moment it is answered", async () => {
+    const { delays, answer } = startHeld(0);
     forwarder.add({ userId: userId(1), presence: playing("first") }, 0, null);
     await waitFor("the first batch in flight", () => receiver.batches.length === 1);
     // In flight: these wait for its answer, and then leave together in one batch.
@@ -324,18 +329,7 @@ describe("Forwarder", () => {
   });
 
   it("a flush window delays only a batch that finds nothing in flight", async () => {
-    const delays: number[] = [];
-    start({
-      flushWindowMs: 30,
-      setTimer: (callback, ms) => {
-        delays.push(ms);
-        return setTimeout(callback, ms);
-      },
-    });
-    let answer!: () => void;
-    receiver.holdNext = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
+    const { delays, answer } = startHeld(30);
     forwarder.add({ userId: userId(1), presence: playing("first") }, 0, null);
     await waitFor("the first batch in flight", () => receiver.batches.length === 1);
     forwarder.add({ userId: userId(2), presence: playing("then") }, 0, null);
