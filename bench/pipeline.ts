@@ -526,7 +526,7 @@ Where the time goes (CPU time of each process over the phase's wall time; 100% i
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${bursts.map((b) => cpuRow(`burst of ${fmt(b.size)}, to runner done`, b.usage)).join("\n")}
 ${cpuRow(`latency probes under ${fmt(CHURN_RATE)} changes/s`, churnUsage)}
-${cpuRow("reads (section 3)", readsUsage)}${big.usage.restarted || readsUsage.restarted ? "" : `\n\nDuring the ${fmt(big.size)} burst the Worker's workerd used ${fmt(workerdPerDelta, 1)} ms of CPU per delta it applied (ingest: verify the signature, parse, one call to the user's object, which writes its SQLite row, then two cache deletes), so it can apply about ${fmt(Math.round(1000 / workerdPerDelta / 10) * 10)} deltas a second with a whole core. \`wrangler dev\` serves every request through a second workerd, its proxy: during the reads (section 3) the proxy used ${fmt(proxyPerRead, 2)} ms of CPU per request and the Worker's workerd ${fmt(workerPerRead, 2)} ms.`}
+${cpuRow("reads (section 3)", readsUsage)}${big.usage.restarted || readsUsage.restarted ? "" : `\n\nDuring the ${fmt(big.size)} burst the Worker's workerd used ${fmt(workerdPerDelta, 1)} ms of CPU per delta it applied (ingest: verify the signature, parse, one call to the user's object, which writes its SQLite row, then two cache deletes when the object says an entry may exist), so it can apply about ${fmt(Math.round(1000 / workerdPerDelta / 10) * 10)} deltas a second with a whole core. \`wrangler dev\` serves every request through a second workerd, its proxy: during the reads (section 3) the proxy used ${fmt(proxyPerRead, 2)} ms of CPU per request and the Worker's workerd ${fmt(workerPerRead, 2)} ms.`}
 
 ### 3. Reads: cached \`GET /api/v1/users/:id\` against \`GET /health\`
 
