@@ -38,12 +38,17 @@ try {
   const ids = Array.from({ length: USERS }, (_, i) => simulatedUserId(SEED, i));
   const madeAt: number[] = [];
   const latencies: number[] = [];
+  /** [when the change was made, its latency]: BENCH_PROFILE_SERIES=1 prints them by second. */
+  const seenBySecond: [number, number][] = [];
   const sockets = await openMany(USERS, 50, async (i) => {
     const socket = await openSocket(stack.worker.url, "", {
       heartbeat: '{"op":4}',
       onFrame: (text, at) => {
         const match = /pf-(\d+)-z/.exec(text);
-        if (match) latencies.push(at - madeAt[Number(match[1])]!);
+        if (!match) return;
+        const made = madeAt[Number(match[1])]!;
+        latencies.push(at - made);
+        seenBySecond.push([made, at - made]);
       },
       keep: true,
     });
@@ -88,6 +93,20 @@ try {
       `(${fmt(busyMs / changes, 2)} ms a change); ${fmt(latencies.length)} of ${fmt(made)} changes seen, ` +
       `latency p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms`,
   );
+  if (process.env.BENCH_PROFILE_SERIES === "1") {
+    const start = before.at;
+    const bySecond = new Map<number, number[]>();
+    for (const [made, latency] of seenBySecond) {
+      if (made < start) continue;
+      const second = Math.floor((made - start) / 1000);
+      bySecond.set(second, [...(bySecond.get(second) ?? []), latency]);
+    }
+    console.log("\nlatency by the second a change was made (p50 / max):");
+    for (const [second, list] of [...bySecond].sort((a, b) => a[0] - b[0]))
+      console.log(
+        `  ${second}s  ${fmt(percentile(list, 50), 0)} / ${fmt(Math.max(...list), 0)} ms (${list.length})`,
+      );
+  }
   console.log("\nself time by file:");
   for (const line of files.slice(0, 15))
     console.log(
