@@ -1,8 +1,8 @@
 import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
-import { GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
-import WebSocket from "ws";
+import { GatewayDispatchEvents } from "discord-api-types/v10";
 import { startEmulatorProcess } from "../scripts/lib/local-stack.ts";
+import { connectRawGateway, PRESENCE_INTENTS } from "./lib/raw-gateway.ts";
 import { machine, median, writeSection } from "./lib/report.ts";
 
 /**
@@ -21,7 +21,7 @@ import { machine, median, writeSection } from "./lib/report.ts";
 const USERS = 1_000;
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const INTENTS = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences;
+const INTENTS = PRESENCE_INTENTS;
 
 interface PresenceClient {
   /** Resolves once `count` PRESENCE_UPDATE dispatches have arrived since it was called. */
@@ -49,26 +49,11 @@ function counter() {
 
 async function rawClient(gatewayUrl: string, token: string): Promise<PresenceClient> {
   const presences = counter();
-  const ws = new WebSocket(`${gatewayUrl}?v=10&encoding=json`);
-  await new Promise<void>((resolve, reject) => {
-    ws.on("error", reject);
-    ws.on("message", (data) => {
-      const payload = JSON.parse(data.toString());
-      if (payload.op === GatewayOpcodes.Hello) {
-        ws.send(
-          JSON.stringify({ op: GatewayOpcodes.Identify, d: { token, intents: INTENTS, properties: {} } }),
-        );
-      } else if (payload.t === GatewayDispatchEvents.GuildCreate) {
-        resolve();
-      } else if (payload.t === GatewayDispatchEvents.PresenceUpdate) {
-        presences.hit();
-      }
-    });
-  });
+  const gateway = await connectRawGateway(gatewayUrl, token, () => presences.hit());
   return {
     waitFor: presences.waitFor,
     async close() {
-      ws.close(1000);
+      gateway.close();
     },
   };
 }

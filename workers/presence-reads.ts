@@ -57,7 +57,7 @@ export async function readUsers(
   const reads = new Map<string, { value: Promise<UserReads>; led: boolean }>();
   const led: string[] = [];
   for (const [n, id] of userIds.entries()) {
-    if (hits[n] || reads.has(id)) continue;
+    if (hits[n] || reads.has(id) || led.includes(id)) continue;
     const joined = readsInFlight.join(id);
     if (joined) reads.set(id, { value: joined, led: false });
     else led.push(id);

@@ -1,5 +1,4 @@
-import { GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
-import WebSocket from "ws";
+import { connectRawGateway } from "./raw-gateway.ts";
 import { median } from "./report.ts";
 import { sleep } from "./socket-client.ts";
 import { type InProcessStack, markedPresence } from "./stack.ts";
@@ -17,8 +16,6 @@ export interface Floor {
   samples: { dispatches: number; requests: number };
 }
 
-const INTENTS = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences;
-
 export async function measureFloor(
   stack: InProcessStack,
   userId: string,
@@ -28,24 +25,14 @@ export async function measureFloor(
   const requests = options.requests ?? 200;
   const gapMs = options.gapMs ?? 20;
   const arrived = new Map<string, number>();
-  const ws = new WebSocket(`${stack.emulator.urls.gateway}?v=10&encoding=json`);
-  await new Promise<void>((resolve, reject) => {
-    ws.once("error", reject);
-    ws.on("message", (data) => {
-      const at = performance.now();
-      const payload = JSON.parse(data.toString());
-      if (payload.op === GatewayOpcodes.Hello) {
-        const token = stack.emulator.world.application.botToken;
-        ws.send(
-          JSON.stringify({ op: GatewayOpcodes.Identify, d: { token, intents: INTENTS, properties: {} } }),
-        );
-      } else if (payload.t === GatewayDispatchEvents.GuildCreate) resolve();
-      else if (payload.t === GatewayDispatchEvents.PresenceUpdate) {
-        const marker = /fl-\d+-z/.exec(JSON.stringify(payload.d))?.[0];
-        if (marker) arrived.set(marker, at);
-      }
-    });
-  });
+  const gateway = await connectRawGateway(
+    stack.emulator.urls.gateway,
+    stack.emulator.world.application.botToken,
+    (at, text) => {
+      const marker = /fl-\d+-z/.exec(text)?.[0];
+      if (marker) arrived.set(marker, at);
+    },
+  );
   const dispatchTimes: number[] = [];
   try {
     for (let i = 0; i < dispatches; i++) {
@@ -58,7 +45,7 @@ export async function measureFloor(
       await sleep(gapMs);
     }
   } finally {
-    ws.close(1000);
+    gateway.close();
   }
   const requestTimes: number[] = [];
   for (let i = 0; i < requests; i++) {
