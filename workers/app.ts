@@ -23,6 +23,10 @@ export function createApp() {
   registerSocket(app);
   // Also before: proxied answers are Discord's, and neither CORS nor an ETag of ours belongs on them.
   registerProxy(app);
+  // And the runner's signed routes: the runner is no browser, and hashing every batch's answer for
+  // an ETag nobody sends back cost about a tenth of a presence change's CPU (BENCHMARKS.md, Profile).
+  registerIngest(app);
+  registerCardImages(app);
 
   // Presence is public: any site may read it from the browser.
   app.use(
@@ -38,8 +42,6 @@ export function createApp() {
   registerLanyard(app);
   registerLanyardKv(app);
   registerMessages(app);
-  registerIngest(app);
-  registerCardImages(app);
   registerInteractions(app);
   documentProxy(app);
   registerDocs(app);

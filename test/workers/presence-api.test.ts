@@ -192,6 +192,15 @@ describe("bad input", () => {
   });
 });
 
+describe("ingest answers", () => {
+  it("carry no CORS and no ETag: the runner is not a browser, and hashing each answer costs CPU for no reader", async () => {
+    const res = await ingest([joined("200000000000000032", "ivy")]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("etag")).toBeNull();
+  });
+});
+
 describe("ingest refuses", () => {
   const valid = () => [joined("200000000000000030", "hal")];
 
