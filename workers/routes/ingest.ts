@@ -270,6 +270,11 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
     let applied = 0;
     let stale = 0;
     const results: ApplyResult[] = [];
+    const purges: Promise<void>[] = [];
+    const failed = (error: unknown) => {
+      console.error("ingest: applying batch failed", batch.batch_id, error);
+      return c.json({ error: "a user's object failed; retry the batch" }, 503);
+    };
     try {
       await Promise.all(
         [...groupByUser(batch.deltas)].map(async ([userId, deltas]) => {
@@ -277,17 +282,24 @@ export function registerIngest(app: OpenAPIHono<{ Bindings: Env }>) {
           applied += result.applied;
           stale += result.stale;
           results.push(result);
-          if (result.purge) await cache.purge(userId);
+          if (result.purge) purges.push(cache.purge(userId));
         }),
       );
     } catch (error) {
-      console.error("ingest: applying batch failed", batch.batch_id, error);
       // Hubs still hear what was applied: the retry finds those deltas stale and announces nothing.
       c.executionCtx.waitUntil(announceChanges(c.env, results));
-      return c.json({ error: "a user's object failed; retry the batch" }, 503);
+      c.executionCtx.waitUntil(Promise.allSettled(purges));
+      return failed(error);
     }
-    // The runner need not wait for sockets: the batch is durable once every object has applied it.
+    // Neither the runner nor the sockets wait for each other: the batch is durable once every
+    // object has applied it, so hubs hear it while its cache purges (each a Cache API round trip)
+    // are still on their way, and the runner hears back once those are done.
     c.executionCtx.waitUntil(announceChanges(c.env, results));
+    try {
+      await Promise.all(purges);
+    } catch (error) {
+      return failed(error);
+    }
     return c.json({ batch_id: batch.batch_id, applied, stale } satisfies IngestResult);
   });
 
