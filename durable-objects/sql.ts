@@ -25,6 +25,10 @@ export class JsonDocument<T> {
       JSON.stringify(value),
     );
   }
+
+  clear(): void {
+    this.#sql.exec(`DELETE FROM ${this.#table}`);
+  }
 }
 
 /**

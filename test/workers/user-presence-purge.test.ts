@@ -5,8 +5,8 @@ import { get, ingest, joined, nextVersion } from "./helpers.ts";
 
 /**
  * Ingest deletes a user's edge-cache entries only when the user's object says one may exist: it
- * served the payload for caching since the last change, it was just constructed, or the user
- * joined or left. The reads here go through the Worker, so each assertion on what REST shows is
+ * served the payload for caching since the last change (a mark that survives eviction), or the
+ * user joined or left. The reads here go through the Worker, so each assertion on what REST shows is
  * also one on the purge being there when it is needed.
  */
 
@@ -43,12 +43,20 @@ describe("the purge ingest is told to make", () => {
     expect((await apply(id, "idle")).purge).toBe(true);
   });
 
-  it("is made by an object just constructed: an earlier instance may have served it", async () => {
+  it("survives eviction: an object rebuilt purges only when an earlier instance served the payload", async () => {
     const id = "200000000000000303";
     await ingest([joined(id, "rue")]);
     await apply(id, "idle");
     await evictDurableObject(object(id));
-    expect((await apply(id, "dnd")).purge).toBe(true);
+    // Nobody read it since that change, and the rebuilt object knows it.
+    expect((await apply(id, "dnd")).purge).toBe(false);
+    // Read (so cached), then evicted: the change after, made through ingest, is purged, so REST
+    // shows it and not the entry cached before eviction.
+    expect(((await (await get(`/api/v1/users/${id}`)).json()) as { status: string }).status).toBe("dnd");
+    await evictDurableObject(object(id));
+    await ingest([{ user_id: id, version: nextVersion(), presence: presence("online") }]);
+    const body = (await (await get(`/api/v1/users/${id}`)).json()) as { status: string };
+    expect(body.status).toBe("online");
   });
 
   it("is made on a join: the 404 read while the user was away was cached without the object", async () => {
