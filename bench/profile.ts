@@ -6,6 +6,7 @@ import type { WorkerProcess } from "../scripts/lib/local-stack.ts";
 import { commandLine, cpuUsed, groupPids } from "./lib/cpu.ts";
 import { type CpuProfile, profileWorker, summarise } from "./lib/inspector.ts";
 import { paced } from "./lib/paced.ts";
+import { scrape, total } from "./lib/prometheus.ts";
 import { envNumber, fmt, percentile } from "./lib/report.ts";
 import { openMany, openSocket, sleep } from "./lib/socket-client.ts";
 import { markedPresence, stackCpu, startInProcessStack } from "./lib/stack.ts";
@@ -66,7 +67,14 @@ try {
     stack.emulator.world.setPresence(stack.guildId, markedPresence(id, `pf-${made++}-z`));
   });
   await sleep(3_000);
-  const before = { cpu: stackCpu(stack.worker, stack.runner), made, at: performance.now() };
+  const batchesSent = async () =>
+    total(await scrape(stack.runner.metrics), "porchlight_runner_batches_sent_total");
+  const before = {
+    cpu: stackCpu(stack.worker, stack.runner),
+    made,
+    at: performance.now(),
+    batches: await batchesSent(),
+  };
   // BENCH_PROFILE=perf: Linux perf over the Worker's workerd instead (native time: the runtime,
   // SQLite, Miniflare's own workers), written to BENCH_PROFILE_OUT for `perf report`;
   // BENCH_PROFILE=none: no profiler, for the figures alone.
@@ -80,6 +88,7 @@ try {
   const cpu = cpuUsed(before.cpu, stackCpu(stack.worker, stack.runner));
   const changes = made - before.made;
   const wall = (performance.now() - before.at) / 1000;
+  const batches = (await batchesSent()) - before.batches;
   stopChurn();
   await sleep(2_000);
   if (mode === "js" && process.env.BENCH_PROFILE_OUT)
@@ -89,7 +98,8 @@ try {
   console.log(
     `${fmt(changes)} changes in ${fmt(wall, 1)} s; workerd CPU ${fmt(workerd, 2)} s ` +
       `(${fmt((workerd * 1000) / changes, 2)} ms a change), proxy ${fmt(cpu.get("worker/workerd-proxy") ?? 0, 2)} s, ` +
-      `runner ${fmt(sumOf(cpu, "runner/"), 2)} s; profiled JS ${fmt(busyMs, 0)} ms ` +
+      `runner ${fmt(sumOf(cpu, "runner/"), 2)} s; ${fmt(batches)} ingest batches ` +
+      `(${fmt(changes / batches, 1)} changes a batch); profiled JS ${fmt(busyMs, 0)} ms ` +
       `(${fmt(busyMs / changes, 2)} ms a change); ${fmt(latencies.length)} of ${fmt(made)} changes seen, ` +
       `latency p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms`,
   );
