@@ -57,6 +57,8 @@ const USERS = 1_000;
 const SIM_SEED = envNumber("BENCH_SEED", 7);
 const CHURN_RATE = envNumber("BENCH_CHURN", 200);
 const WARMUP_SECONDS = 3;
+/** The sockets-only phase's latency is also reported by windows of this many seconds. */
+const WINDOW_SECONDS = 5;
 const QUIET_CHANGES = envNumber("BENCH_QUIET_CHANGES", 100);
 const QUIET_RATE = 10;
 const SOCKETS_ONLY_SECONDS = envNumber("BENCH_CHURN_SECONDS", 25);
@@ -77,6 +79,8 @@ const LANTERN_LONG_HEARTBEAT = '{"t":"HEARTBEAT","op":4}';
 const HEARTBEAT_ACK = '{"t":"HEARTBEAT_ACK","op":5}';
 
 const ms = (n: number) => `${fmt(n, 1)} ms`;
+const windowsText = (windows: { p50: number; p99: number }[]) =>
+  windows.map((w) => `${fmt(w.p50, 0)}/${fmt(w.p99, 0)}`).join(", ") + " ms";
 const log = (line: string) => console.error(`[bench:socket] ${line}`);
 
 /** Sockets that closed without this process asking: a hub dropping a healthy client is a finding. */
@@ -314,13 +318,14 @@ async function measureLatency(stack: InProcessStack) {
   let phase: Change["phase"] = "warmup";
   const stopChurn = startChurn(stack, ids, changes, () => phase);
   let socketsSeconds: number;
+  let socketsStarted = 0;
   let socketsUsage: PhaseUsage;
   let rest: Awaited<ReturnType<typeof sampleRest>>;
   try {
     await sleep(WARMUP_SECONDS * 1000);
     phase = "sockets";
     const socketsPhase = startPhase(stack, `(a) ${CHURN_RATE} changes/s, sockets only`);
-    const socketsStarted = performance.now();
+    socketsStarted = performance.now();
     await sleep(SOCKETS_ONLY_SECONDS * 1000);
     socketsSeconds = (performance.now() - socketsStarted) / 1000;
     socketsUsage = socketsPhase();
@@ -350,6 +355,19 @@ async function measureLatency(stack: InProcessStack) {
   const quietSecond = summarise(inPhase("quiet-second"));
   const socketsOnly = summarise(inPhase("sockets"));
   const withRest = summarise(inPhase("rest"));
+  // When in the phase the slow changes were made: a backlog shows in the windows it lasted.
+  const byWindow: number[][] = [];
+  for (const c of inPhase("sockets")) {
+    if (c.seenAt === undefined) continue;
+    const n = Math.floor((c.at - socketsStarted) / (WINDOW_SECONDS * 1000));
+    const list = byWindow[n] ?? [];
+    list.push(c.seenAt - c.at);
+    byWindow[n] = list;
+  }
+  const windows = [...byWindow].map((list = []) => ({
+    p50: percentile(list, 50),
+    p99: percentile(list, 99),
+  }));
   const sampled = rest.samples
     .filter((s) => changes[s.seq]!.seenAt !== undefined)
     .map((s) => ({ rest: s.restMs, socket: changes[s.seq]!.seenAt! - changes[s.seq]!.at }));
@@ -363,6 +381,7 @@ async function measureLatency(stack: InProcessStack) {
     withRest,
     rest,
     sampled,
+    windows,
     madeRate: inPhase("sockets").length / socketsSeconds,
     workerCpuPerChangeMs: (1000 * (socketsUsage.cpu.get("worker/workerd") ?? 0)) / inPhase("sockets").length,
   };
@@ -958,7 +977,8 @@ try {
   log(`  ${ms(floor.dispatchMs)} + ${ms(floor.requestMs)}`);
   const latency = await undisturbed(stack, "(a)", () => measureLatency(stack!));
   log(
-    `  socket p50 ${ms(percentile(latency.socketsOnly.latencies, 50))}, p99 ${ms(percentile(latency.socketsOnly.latencies, 99))}`,
+    `  socket p50 ${ms(percentile(latency.socketsOnly.latencies, 50))}, p99 ${ms(percentile(latency.socketsOnly.latencies, 99))}; ` +
+      `by ${WINDOW_SECONDS} s window, p50/p99: ${windowsText(latency.windows)}`,
   );
 
   log(`(c) hub wake-ups for ${fmt(HEARTBEATS)} heartbeats of each kind`);
@@ -1030,7 +1050,7 @@ In short: ${summary.join(" ")}${restartedPhases.length > 0 ? ` **This run was di
 | sockets only, ${CHURN_RATE} changes/s asked (${fmt(latency.madeRate)}/s made) | ${fmt(a.count)} | ${fmt(a.latencies.length)} | ${ms(p(a.latencies, 50))} | ${ms(p(a.latencies, 99))} | ${ms(Math.max(...a.latencies))} | ${fmt(a.superseded)} | ${fmt(a.lost)} |
 | the same churn while a REST poller samples changes | ${fmt(w.count)} | ${fmt(w.latencies.length)} | ${ms(p(w.latencies, 50))} | ${ms(p(w.latencies, 99))} | ${ms(Math.max(...w.latencies))} | ${fmt(w.superseded)} | ${fmt(w.lost)} |
 
-The floor, in the same run: a PRESENCE_UPDATE reaches a raw gateway client (\`ws\`, in this process) ${ms(floor.dispatchMs)} after \`setPresence\` (median of ${fmt(floor.samples.dispatches)}), and one \`GET /health\` (no object) takes ${ms(floor.requestMs)} (median of ${fmt(floor.samples.requests)}, one at a time, through wrangler's proxy like every socket): **${ms(floor.totalMs)}** together. The quiet median is ${fmt(p(q2.latencies, 50) / floor.totalMs, 2)}× the floor (first changes ${fmt(p(q1.latencies, 50) / floor.totalMs, 2)}×); under ${CHURN_RATE} changes/s ${fmt(p(a.latencies, 50) / floor.totalMs, 2)}×. The Worker's workerd used ${fmt(latency.workerCpuPerChangeMs, 2)} ms of CPU per change made in the sockets-only phase.
+The floor, in the same run: a PRESENCE_UPDATE reaches a raw gateway client (\`ws\`, in this process) ${ms(floor.dispatchMs)} after \`setPresence\` (median of ${fmt(floor.samples.dispatches)}), and one \`GET /health\` (no object) takes ${ms(floor.requestMs)} (median of ${fmt(floor.samples.requests)}, one at a time, through wrangler's proxy like every socket): **${ms(floor.totalMs)}** together. The quiet median is ${fmt(p(q2.latencies, 50) / floor.totalMs, 2)}× the floor (first changes ${fmt(p(q1.latencies, 50) / floor.totalMs, 2)}×); under ${CHURN_RATE} changes/s ${fmt(p(a.latencies, 50) / floor.totalMs, 2)}×. The Worker's workerd used ${fmt(latency.workerCpuPerChangeMs, 2)} ms of CPU per change made in the sockets-only phase. That phase by ${WINDOW_SECONDS} s windows from its start, p50/p99: ${windowsText(latency.windows)}.
 
 The same changes seen both ways (the REST poller's ${fmt(latency.sampled.length)} samples; ${latency.rest.superseded} more were superseded before REST showed them, ${latency.rest.timedOut} timed out):
 
