@@ -24,6 +24,7 @@ const USERS = 1_000;
 const SEED = 7;
 const RATE = envNumber("BENCH_CHURN", 200);
 const SECONDS = envNumber("BENCH_PROFILE_SECONDS", 10);
+const WARMUP_SECONDS = envNumber("BENCH_WARMUP_SECONDS", 3);
 const TOP = envNumber("BENCH_PROFILE_TOP", 40);
 
 const log = (line: string) => console.error(`[bench:profile] ${line}`);
@@ -59,6 +60,9 @@ try {
     return socket;
   });
   log(`${fmt(USERS)} sockets open`);
+  // BENCH_IDLE_SECONDS: time with no change before the churn. Over 10 s, workerd has evicted every
+  // user's object by the time the churn starts, as after bench:socket's quiet rows.
+  await sleep(envNumber("BENCH_IDLE_SECONDS", 0) * 1000);
   const rng = new SeededRandom(SEED + 1);
   let made = 0;
   const stopChurn = paced(RATE, () => {
@@ -66,7 +70,7 @@ try {
     madeAt.push(performance.now());
     stack.emulator.world.setPresence(stack.guildId, markedPresence(id, `pf-${made++}-z`));
   });
-  await sleep(3_000);
+  await sleep(WARMUP_SECONDS * 1000);
   const batchesSent = async () =>
     total(await scrape(stack.runner.metrics), "porchlight_runner_batches_sent_total");
   const before = {

@@ -9,12 +9,14 @@ import { envNumber, fmt, machine } from "./lib/report.ts";
  * inside them: an RPC into a warm Durable Object, the same RPC when the object writes one SQLite row
  * (the commit and its fsync), an object constructed after eviction, and one HTTP request. The
  * figures are the floor under bench:profile's "CPU a change": a change is one user-object call with
- * a write, part of a hub call and a socket send, and a share of a batch's HTTP request.
+ * a write, part of a hub call and a socket send, and a share of a batch's HTTP request. And what
+ * one frame sent on a hibernatable WebSocket costs, the floor under bench:socket's fan-out.
  * `npm run bench:rpc-floor`; it prints and writes no section of BENCHMARKS.md.
  */
 
 const OBJECTS = 1_000;
 const CALLS = envNumber("BENCH_FLOOR_CALLS", 20_000);
+const SOCKETS = 1_000;
 
 const script = `
 import { DurableObject } from "cloudflare:workers";
@@ -30,6 +32,18 @@ export class Target extends DurableObject {
     return 1;
   }
 }
+export class Hub extends DurableObject {
+  fetch(request) {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  broadcast(frame) {
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) ws.send(frame);
+    return sockets.length;
+  }
+}
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -39,6 +53,8 @@ export default {
     const prefix = url.searchParams.get("prefix") ?? "u";
     const json = JSON.stringify({ status: "online", activities: [{ name: "x".repeat(200) }] });
     if (op === "http") return new Response("ok");
+    if (op === "socket") return env.HUB.getByName("hub").fetch(request);
+    if (op === "broadcast") return new Response(String(await env.HUB.getByName("hub").broadcast("x".repeat(871))));
     // In parallel, as ingest calls a batch's users.
     await Promise.all(Array.from({ length: count }, (_, i) => {
       const stub = env.TARGET.getByName(prefix + ((from + i) % ${OBJECTS}));
@@ -55,7 +71,10 @@ const mf = new Miniflare({
   modules: true,
   script,
   compatibilityDate: "2026-08-01",
-  durableObjects: { TARGET: { className: "Target", useSQLite: true } },
+  durableObjects: {
+    TARGET: { className: "Target", useSQLite: true },
+    HUB: { className: "Hub", useSQLite: true },
+  },
   durableObjectsPersist: persist,
 });
 const url = await mf.ready;
@@ -81,6 +100,31 @@ async function measure(op: string, calls: number, batch: number, prefix = "u"): 
   return ((workerdCpu() - before) * 1000) / calls;
 }
 
+/** workerd CPU per frame a Durable Object sends to SOCKETS sockets of Node's WebSocket client. */
+async function broadcastCost(): Promise<number> {
+  let received = 0;
+  const sockets = await Promise.all(
+    Array.from({ length: SOCKETS }, async () => {
+      const ws = new WebSocket(`${url.origin.replace("http", "ws")}/?op=socket`);
+      ws.onmessage = () => received++;
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = reject;
+      });
+      return ws;
+    }),
+  );
+  const rounds = 20;
+  const before = workerdCpu();
+  for (let round = 0; round < rounds; round++) {
+    await (await fetch(`${url.origin}/?op=broadcast`)).text();
+    while (received < (round + 1) * SOCKETS) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const perFrame = ((workerdCpu() - before) * 1000) / (rounds * SOCKETS);
+  for (const ws of sockets) ws.close();
+  return perFrame;
+}
+
 try {
   await measure("noop", OBJECTS, 10); // every object constructed once
   const rows: [string, number][] = [];
@@ -97,6 +141,10 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 12_000));
   const reopened = (await measure("noop", OBJECTS, batchOf, "fresh-")) - http / batchOf;
   rows.push(["a no-op RPC that reopens its object after eviction", reopened]);
+  rows.push([
+    `one frame sent on a hibernatable socket (${fmt(SOCKETS)} sockets, one broadcast at a time)`,
+    await broadcastCost(),
+  ]);
   console.log(`workerd CPU per operation (${machine()}; ${fmt(CALLS)} calls a row):`);
   for (const [what, ms] of rows) console.log(`  ${fmt(ms, 3).padStart(7)} ms  ${what}`);
 } finally {

@@ -23,8 +23,8 @@ export function createApp() {
   registerSocket(app);
   // Also before: proxied answers are Discord's, and neither CORS nor an ETag of ours belongs on them.
   registerProxy(app);
-  // And the runner's signed routes: the runner is no browser, and hashing every batch's answer for
-  // an ETag nobody sends back cost about a tenth of a presence change's CPU (BENCHMARKS.md, Profile).
+  // And the runner's signed routes: the runner is no browser, and CORS's headers and an ETag's hash
+  // of every batch's answer were CPU on each presence batch (BENCHMARKS.md, Profile).
   registerIngest(app);
   registerCardImages(app);
 
