@@ -1,0 +1,118 @@
+import { Client, Events, GatewayIntentBits, type Message } from "discord.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSeededWorld, SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
+import { type Emulator, startEmulator } from "../../../emulator/server.ts";
+
+/**
+ * The emulator as a bot's test bed: an unmodified discord.js Client logs in and makes the everyday
+ * calls of a bot, and messages that users write (through the control API) reach it as Discord
+ * sends them, content and all only with MESSAGE_CONTENT.
+ */
+
+const WAIT_MS = 10_000;
+
+let emulator: Emulator;
+const clients: Client[] = [];
+
+async function loggedIn(intents: number[]): Promise<Client> {
+  const client = new Client({ intents, rest: { api: emulator.urls.api, cdn: emulator.urls.cdn } });
+  clients.push(client);
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(emulator.world.application.botToken);
+  await ready;
+  return client;
+}
+
+/** A user writes in a channel, as the control API lets a test do. */
+async function userWrites(channelId: string, authorId: string, content: string): Promise<Response> {
+  return fetch(`${emulator.urls.control}/channels/${channelId}/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ author_id: authorId, content }),
+  });
+}
+
+function nextMessage(client: Client, match: (message: Message) => boolean): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching message in ${WAIT_MS} ms`)), WAIT_MS);
+    const listener = (message: Message) => {
+      if (!match(message)) return;
+      clearTimeout(timer);
+      client.off(Events.MessageCreate, listener);
+      resolve(message);
+    };
+    client.on(Events.MessageCreate, listener);
+  });
+}
+
+const general = () => emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
+const ada = SEED_MEMBERS[0]!;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, world: createSeededWorld() });
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.destroy();
+  await emulator?.close();
+});
+
+describe("a discord.js bot against the emulator", () => {
+  it("fetches its guilds and a guild with counts", async () => {
+    const client = await loggedIn([GatewayIntentBits.Guilds]);
+    const guilds = await client.guilds.fetch();
+    expect([...guilds.keys()]).toEqual([SEED.guildId]);
+    const guild = await client.guilds.fetch({ guild: SEED.guildId, force: true, withCounts: true });
+    expect(guild.name).toBe("Porchlight Lounge");
+    expect(guild.approximateMemberCount).toBe(emulator.world.requireGuild(SEED.guildId).members.size);
+  });
+
+  it("reads a channel and its messages, sends, edits and deletes its own", async () => {
+    const client = await loggedIn([GatewayIntentBits.Guilds]);
+    const channel = await client.channels.fetch(general(), { force: true });
+    if (!channel?.isSendable()) throw new Error("general is not a text channel");
+    const sent = await channel.send("first");
+    const edited = await sent.edit("first, edited");
+    expect(edited.content).toBe("first, edited");
+    expect(edited.editedTimestamp).not.toBeNull();
+    const fetched = await channel.messages.fetch({ limit: 10 });
+    expect(fetched.get(sent.id)?.content).toBe("first, edited");
+    await sent.delete();
+    await expect(channel.messages.fetch({ message: sent.id, force: true })).rejects.toThrow(/Unknown Message/);
+  });
+
+  it("hears what a user writes, with its content only under MESSAGE_CONTENT", async () => {
+    const withContent = await loggedIn([
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+    ]);
+    const without = await loggedIn([GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages]);
+    const heard = nextMessage(withContent, (m) => m.author.id === ada.id);
+    const heardWithout = nextMessage(without, (m) => m.author.id === ada.id);
+    expect((await userWrites(general(), ada.id, "hello bot")).status).toBe(201);
+    const message = await heard;
+    expect(message.content).toBe("hello bot");
+    expect(message.guildId).toBe(SEED.guildId);
+    expect(message.member?.id).toBe(ada.id);
+    expect((await heardWithout).content).toBe("");
+  });
+
+  it("answers a message as a bot would, and the emulator has the answer", async () => {
+    const client = await loggedIn([
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+    ]);
+    client.on(Events.MessageCreate, async (message) => {
+      if (message.author.bot || message.content !== "!ping") return;
+      await message.reply("pong");
+    });
+    const answered = nextMessage(client, (m) => m.author.bot && m.content === "pong");
+    await userWrites(general(), ada.id, "!ping");
+    const answer = await answered;
+    expect(answer.reference?.messageId).toBeDefined();
+    const stored = emulator.world.requireChannel(general()).messages.at(-1)!;
+    expect(stored).toMatchObject({ content: "pong", author: { id: emulator.world.application.bot.id } });
+  });
+});
