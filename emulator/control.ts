@@ -85,6 +85,12 @@ export const ControlSchemas = {
     seed: z.int().optional(),
   }),
   burst: z.strictObject({ count: z.int().min(1).max(1_000_000) }),
+  /** A user writes: in a guild channel they are a member of, or, on /users/:id/messages, to the bot in a DM. */
+  userMessage: z.strictObject({
+    author_id: snowflake,
+    content: z.string().min(1).max(2000),
+  }),
+  directMessage: z.strictObject({ content: z.string().min(1).max(2000) }),
   interaction: z.strictObject({
     user_id: snowflake,
     guild_id: snowflake.optional(),
@@ -251,6 +257,41 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
     const { channel_id } = c.req.valid("param");
     return c.json({ channel_id, messages: world.requireChannel(channel_id).messages.map(messageSummary) });
   });
+
+  // A user's message, which the bot hears as Discord would send it (MESSAGE_CREATE under
+  // GUILD_MESSAGES, its content only under MESSAGE_CONTENT).
+  app.post(
+    "/channels/:channel_id/messages",
+    param("channel_id", snowflake),
+    json(ControlSchemas.userMessage),
+    (c) => {
+      const { channel_id } = c.req.valid("param");
+      const { author_id, content } = c.req.valid("json");
+      const { channel } = world.requireChannel(channel_id);
+      const author = world.requireUser(author_id);
+      const guildId = "guild_id" in channel ? channel.guild_id : undefined;
+      if (!guildId || !world.requireGuild(guildId).members.has(author_id)) {
+        return c.json(
+          { error: `user ${author_id} cannot write in channel ${channel_id}: not a member of its guild` },
+          403,
+        );
+      }
+      return c.json(world.createMessage(channel_id, author, content), 201);
+    },
+  );
+
+  // The user writes to the bot in their DM (opened if need be): MESSAGE_CREATE under DIRECT_MESSAGES.
+  app.post(
+    "/users/:user_id/messages",
+    param("user_id", snowflake),
+    json(ControlSchemas.directMessage),
+    (c) => {
+      const { user_id } = c.req.valid("param");
+      const author = world.requireUser(user_id);
+      const dm = world.openDm(user_id);
+      return c.json(world.createMessage(dm.id, author, c.req.valid("json").content), 201);
+    },
+  );
 
   app.post("/guilds", json(ControlSchemas.guild), (c) => {
     const body = c.req.valid("json");

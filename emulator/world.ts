@@ -19,6 +19,12 @@ import {
 } from "discord-api-types/v10";
 import type { ApplicationCredentials } from "./credentials.ts";
 import { InteractionStore } from "./interaction-store.ts";
+import {
+  type MessageContext,
+  type MessageEvent,
+  messageDeleteEvent,
+  messageEvent,
+} from "./message-events.ts";
 import { MessageReactions } from "./reactions.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 
@@ -31,11 +37,14 @@ import { SnowflakeGenerator } from "./snowflake.ts";
  */
 
 export interface GuildDispatch {
-  guildId: string;
+  /** The guild whose shard hears it; null for a DM's message events, which Discord sends on shard 0. */
+  guildId: string | null;
   t: GatewayDispatchEvents;
   d: unknown;
   /** The intent a session needs to receive this event; null means every session gets it. */
   intent: GatewayIntentBits | null;
+  /** What a session without MESSAGE_CONTENT gets instead of `d`; absent when it gets `d`. */
+  withoutContent?: unknown;
 }
 
 export interface WorldEvents {
@@ -375,10 +384,27 @@ export class World extends EventEmitter<WorldEvents> {
     const stored = this.requireChannel(channelId);
     const message = messagePayload(this.ids.next(), channelId, author, content, extra);
     stored.messages.push(message);
+    if ("last_message_id" in stored.channel) stored.channel.last_message_id = message.id;
     if (stored.messages.length > MESSAGES_KEPT_PER_CHANNEL) {
       const dropped = stored.messages.shift();
       if (dropped) this.#reactions.delete(dropped.id);
     }
+    this.#emitMessage(
+      GatewayDispatchEvents.MessageCreate,
+      messageEvent(message, this.#messageContext(stored, message)),
+    );
+    return message;
+  }
+
+  /** Changes a stored message with `edit` (which may refuse by throwing); the gateway hears MESSAGE_UPDATE. */
+  editMessage(channelId: string, messageId: string, edit: (message: APIMessage) => void): APIMessage {
+    const stored = this.requireChannel(channelId);
+    const message = this.requireMessage(channelId, messageId);
+    edit(message);
+    this.#emitMessage(
+      GatewayDispatchEvents.MessageUpdate,
+      messageEvent(message, this.#messageContext(stored, message)),
+    );
     return message;
   }
 
@@ -418,6 +444,10 @@ export class World extends EventEmitter<WorldEvents> {
     if (index < 0) throw new WorldError(404, DiscordErrorCodes.UnknownMessage, "Unknown Message");
     stored.messages.splice(index, 1);
     this.#reactions.delete(messageId);
+    this.#emitMessage(
+      GatewayDispatchEvents.MessageDelete,
+      messageDeleteEvent(messageId, channelId, guildOf(stored.channel)),
+    );
   }
 
   /** The message's reactions, to read; changes go through react(). */
@@ -473,6 +503,26 @@ export class World extends EventEmitter<WorldEvents> {
   #emit(guild: EmulatedGuild, t: GatewayDispatchEvents, intent: GatewayIntentBits | null, d: unknown): void {
     this.emit("dispatch", { guildId: guild.id, t, d, intent });
   }
+
+  #emitMessage(t: GatewayDispatchEvents, event: MessageEvent): void {
+    this.emit("dispatch", { t, ...event });
+  }
+
+  #messageContext(stored: EmulatedChannel, message: APIMessage): MessageContext {
+    const guildId = guildOf(stored.channel);
+    const guild = guildId === null ? undefined : this.guilds.get(guildId);
+    let member: MessageContext["member"] = null;
+    if (guild?.members.has(message.author.id)) {
+      const { user: _user, deaf: _deaf, mute: _mute, ...rest } = this.memberPayload(guild, message.author.id);
+      member = rest;
+    }
+    return { botId: this.application.bot.id, channelType: stored.channel.type, guildId, member };
+  }
+}
+
+/** The guild a channel belongs to; null for a DM. */
+function guildOf(channel: APIChannel): string | null {
+  return "guild_id" in channel && typeof channel.guild_id === "string" ? channel.guild_id : null;
 }
 
 /** A message as Discord returns it, with every field a client may read. */

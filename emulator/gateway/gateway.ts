@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { GatewayCloseCodes, GatewayOpcodes } from "discord-api-types/v10";
+import { GatewayCloseCodes, GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
 import { WebSocket, WebSocketServer } from "ws";
 import type { EmulatorConfig, EmulatorUrls } from "../config.ts";
 import type { GuildDispatch, World } from "../world.ts";
@@ -109,9 +109,21 @@ export class EmulatedGateway implements Gateway, ConnectionEvents {
   /** The hot path: one world event, serialised once, numbered and sent per subscribed session. */
   readonly #route = (event: GuildDispatch): void => {
     let dJson: string | undefined;
-    for (const sessions of this.#sessions.forGuild(event.guildId)) {
+    let withoutContentJson: string | undefined;
+    // Discord sends a DM's events on shard 0.
+    const audience =
+      event.guildId === null ? [this.#sessions.withShardId(0)] : this.#sessions.forGuild(event.guildId);
+    for (const sessions of audience) {
       for (const session of sessions) {
         if (event.intent !== null && (session.intents & event.intent) === 0) continue;
+        if (
+          event.withoutContent !== undefined &&
+          (session.intents & GatewayIntentBits.MessageContent) === 0
+        ) {
+          withoutContentJson ??= JSON.stringify(event.withoutContent);
+          this.#sessions.dispatch(session, event.t, withoutContentJson);
+          continue;
+        }
         dJson ??= JSON.stringify(event.d);
         this.#sessions.dispatch(session, event.t, dJson);
       }

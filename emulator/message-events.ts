@@ -1,0 +1,79 @@
+import { type APIGuildMember, type APIMessage, ChannelType, GatewayIntentBits } from "discord-api-types/v10";
+
+/**
+ * MESSAGE_CREATE, MESSAGE_UPDATE and MESSAGE_DELETE as the gateway sends them. Pure: the world
+ * hands in the message, its channel and the author's member; the gateway picks, per session, the
+ * payload with content or the one without.
+ */
+
+export interface MessageEvent {
+  /** The guild of the channel; null for a DM, which Discord sends on shard 0. */
+  guildId: string | null;
+  /** GUILD_MESSAGES in a guild, DIRECT_MESSAGES in a DM. */
+  intent: GatewayIntentBits;
+  d: unknown;
+  /** For sessions without MESSAGE_CONTENT; absent when they get `d` as it is. */
+  withoutContent?: unknown;
+}
+
+export interface MessageContext {
+  botId: string;
+  channelType: ChannelType;
+  guildId: string | null;
+  /** The author as a member of the guild (its `user` left out, as Discord does); null in a DM. */
+  member: Omit<APIGuildMember, "user" | "deaf" | "mute"> | null;
+}
+
+/**
+ * Discord, "Message Content Intent": without it an app gets empty content, embeds, attachments,
+ * components and poll, except in its own messages, in DMs with it, and in messages that mention it.
+ */
+export function contentVisibleWithoutIntent(message: APIMessage, context: MessageContext): boolean {
+  return (
+    message.author.id === context.botId ||
+    context.channelType === ChannelType.DM ||
+    message.mentions.some((user) => user.id === context.botId) ||
+    message.content.includes(`<@${context.botId}>`) ||
+    message.content.includes(`<@!${context.botId}>`)
+  );
+}
+
+function withoutContent(d: APIMessage): APIMessage {
+  const { poll: _poll, ...rest } = d;
+  return { ...rest, content: "", embeds: [], attachments: [], components: [] };
+}
+
+/** MESSAGE_CREATE or MESSAGE_UPDATE (Discord sends the whole message for both). */
+export function messageEvent(message: APIMessage, context: MessageContext): MessageEvent {
+  // channel_type is what lets a client place a DM it has not cached (discord.js's partial channel).
+  const d: APIMessage & { guild_id?: string; member?: unknown; channel_type: ChannelType } = {
+    ...message,
+    channel_type: context.channelType,
+  };
+  if (context.guildId !== null) {
+    d.guild_id = context.guildId;
+    if (context.member) d.member = context.member;
+  }
+  const event: MessageEvent = {
+    guildId: context.guildId,
+    intent: intentFor(context.guildId),
+    d,
+  };
+  if (!contentVisibleWithoutIntent(message, context)) event.withoutContent = withoutContent(d);
+  return event;
+}
+
+export function messageDeleteEvent(
+  messageId: string,
+  channelId: string,
+  guildId: string | null,
+): MessageEvent {
+  return {
+    guildId,
+    intent: intentFor(guildId),
+    d: { id: messageId, channel_id: channelId, ...(guildId === null ? {} : { guild_id: guildId }) },
+  };
+}
+
+const intentFor = (guildId: string | null) =>
+  guildId === null ? GatewayIntentBits.DirectMessages : GatewayIntentBits.GuildMessages;
