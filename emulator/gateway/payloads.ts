@@ -106,7 +106,7 @@ export function guildCreatePayload(
 }
 
 /** The guild object itself, with Discord's defaults for everything the emulator does not model. */
-function guildProfile(guild: EmulatedGuild) {
+export function guildProfile(guild: EmulatedGuild) {
   return {
     id: guild.id,
     name: guild.name,

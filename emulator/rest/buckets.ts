@@ -41,6 +41,13 @@ export const BUCKETS = {
   openDm: bucket("open-dm", 10, 10_000, null),
   createMessage: bucket("create-message", 5, 5_000, "channel_id"),
   getMessage: bucket("get-message", 10, 1_000, "channel_id"),
+  getMessages: bucket("get-messages", 10, 1_000, "channel_id"),
+  /** GET /channels/:channel_id. */
+  channel: bucket("channel", 5, 1_000, "channel_id"),
+  /** GET /users/@me/guilds. */
+  currentUserGuilds: bucket("current-user-guilds", 5, 1_000, null),
+  /** GET /guilds/:guild_id. */
+  guild: bucket("guild", 5, 1_000, "guild_id"),
   editMessage: bucket("edit-message", 5, 5_000, "channel_id"),
   deleteMessage: bucket("delete-message", 5, 1_000, "channel_id"),
   /**

@@ -168,6 +168,23 @@ export function integerField(
   return value;
 }
 
+/** A page size from the query string: an integer from 1 to `max`, `fallback` when absent. */
+export function limitQuery(
+  errors: FormErrors,
+  value: string | undefined,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const limit = Number(value);
+  if (Number.isInteger(limit) && limit >= 1 && limit <= max) return limit;
+  errors.add(["limit"], {
+    code: "NUMBER_TYPE_MAX",
+    message: `int value should be greater than or equal to 1 and less than or equal to ${max}.`,
+  });
+  return fallback;
+}
+
 /** The largest snowflake Discord accepts: ids are signed 64-bit integers. */
 export const MAX_SNOWFLAKE = 9_223_372_036_854_775_807n;
 

@@ -1,9 +1,45 @@
+import { type APIMessage, MessageReferenceType, MessageType } from "discord-api-types/v10";
+import type { World } from "../../world.ts";
 import { BUCKETS } from "../buckets.ts";
 import { RestErrors } from "../errors.ts";
-import { isObject } from "../form.ts";
+import { FormErrors, isObject } from "../form.ts";
 import { attachmentsFor, readMessageBody } from "../message-body.ts";
+import { messagePage, messagesQuery } from "../message-pages.ts";
 import { applyMessageEdit, parseMessageCreate, parseMessageEdit } from "../messages.ts";
 import type { DefineRoute, RestDeps } from "../routing.ts";
+
+/**
+ * A reply's message_reference (discord.js's message.reply()): the message replied to must exist in
+ * the channel, unless fail_if_not_exists is false, when the message is sent as no reply at all.
+ */
+function replyTo(world: World, channelId: string, json: unknown): Partial<APIMessage> {
+  if (!isObject(json) || !isObject(json.message_reference)) return {};
+  const reference = json.message_reference;
+  const messageId = typeof reference.message_id === "string" ? reference.message_id : undefined;
+  const target = messageId
+    ? world.requireChannel(channelId).messages.find((m) => m.id === messageId)
+    : undefined;
+  if (!target) {
+    if (reference.fail_if_not_exists === false) return {};
+    const errors = new FormErrors();
+    errors.add(["message_reference"], {
+      code: "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+      message: "Unknown message",
+    });
+    errors.throwIfAny();
+  }
+  const channel = world.requireChannel(channelId).channel;
+  return {
+    type: MessageType.Reply,
+    message_reference: {
+      type: MessageReferenceType.Default,
+      message_id: target!.id,
+      channel_id: channelId,
+      ...("guild_id" in channel && channel.guild_id ? { guild_id: channel.guild_id } : {}),
+    },
+    referenced_message: target!,
+  };
+}
 
 /** A message's nonce (a string or an integer, as Discord takes it) and whether it must be unique. */
 function nonceOf(json: unknown): { nonce: string | number | undefined; enforce: boolean } {
@@ -34,10 +70,22 @@ export function channelRoutes(route: DefineRoute, { world, urls }: RestDeps): vo
     const author = world.requireUser(world.application.bot.id);
     const sent = world.createMessage(channelId, author, content, {
       ...extra,
+      ...replyTo(world, channelId, body.json),
       attachments,
       ...(nonce === undefined ? {} : { nonce }),
     });
     return c.json(sent);
+  });
+
+  route("GET", "/channels/:channel_id", BUCKETS.channel, (c) =>
+    c.json(world.requireChannel(c.req.param("channel_id")!).channel),
+  );
+
+  // Newest first, as Discord lists them: at most `limit` (1-100, default 50) before, after or
+  // around a message id.
+  route("GET", "/channels/:channel_id/messages", BUCKETS.getMessages, (c) => {
+    const stored = world.requireChannel(c.req.param("channel_id")!);
+    return c.json(messagePage(stored.messages, messagesQuery(c.req.query())));
   });
 
   route("GET", message, BUCKETS.getMessage, (c) =>
@@ -53,7 +101,7 @@ export function channelRoutes(route: DefineRoute, { world, urls }: RestDeps): vo
     const edit = parseMessageEdit(body.json);
     const added = attachmentsFor(body, channelId, world.ids, urls.cdn);
     const keep = isObject(body.json) ? body.json.attachments : undefined;
-    return c.json(applyMessageEdit(stored, edit, added, keep));
+    return c.json(world.editMessage(channelId, stored.id, (m) => applyMessageEdit(m, edit, added, keep)));
   });
 
   route("DELETE", message, BUCKETS.deleteMessage, (c) => {

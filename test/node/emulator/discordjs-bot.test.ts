@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, type Message } from "discord.js";
+import { Client, Events, GatewayIntentBits, type Message, Partials } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSeededWorld, SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
 import { type Emulator, startEmulator } from "../../../emulator/server.ts";
@@ -15,7 +15,12 @@ let emulator: Emulator;
 const clients: Client[] = [];
 
 async function loggedIn(intents: number[]): Promise<Client> {
-  const client = new Client({ intents, rest: { api: emulator.urls.api, cdn: emulator.urls.cdn } });
+  const client = new Client({
+    intents,
+    // A DM channel is not cached until its first message: discord.js needs the partial to emit it.
+    partials: [Partials.Channel],
+    rest: { api: emulator.urls.api, cdn: emulator.urls.cdn },
+  });
   clients.push(client);
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(emulator.world.application.botToken);
@@ -49,7 +54,9 @@ const general = () => emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
 const ada = SEED_MEMBERS[0]!;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, world: createSeededWorld() });
+  // Each test logs in anew, one just after the other: Discord's 5 s between IDENTIFYs would send
+  // each an INVALID_SESSION and discord.js's 5 s wait.
+  emulator = await startEmulator({ port: 0, world: createSeededWorld(), identifyIntervalMs: 1 });
 });
 
 afterAll(async () => {
@@ -78,7 +85,9 @@ describe("a discord.js bot against the emulator", () => {
     const fetched = await channel.messages.fetch({ limit: 10 });
     expect(fetched.get(sent.id)?.content).toBe("first, edited");
     await sent.delete();
-    await expect(channel.messages.fetch({ message: sent.id, force: true })).rejects.toThrow(/Unknown Message/);
+    await expect(channel.messages.fetch({ message: sent.id, force: true })).rejects.toThrow(
+      /Unknown Message/,
+    );
   });
 
   it("hears what a user writes, with its content only under MESSAGE_CONTENT", async () => {
@@ -114,5 +123,25 @@ describe("a discord.js bot against the emulator", () => {
     expect(answer.reference?.messageId).toBeDefined();
     const stored = emulator.world.requireChannel(general()).messages.at(-1)!;
     expect(stored).toMatchObject({ content: "pong", author: { id: emulator.world.application.bot.id } });
+  });
+
+  it("hears a DM without MESSAGE_CONTENT and answers in it", async () => {
+    const client = await loggedIn([GatewayIntentBits.DirectMessages]);
+    client.on(Events.MessageCreate, async (message) => {
+      if (!message.author.bot && message.content === "help") await message.channel.send("here to help");
+    });
+    const answered = nextMessage(client, (m) => m.author.bot && m.content === "here to help");
+    const dm = await fetch(`${emulator.urls.control}/users/${ada.id}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ content: "help" }),
+    });
+    expect(dm.status).toBe(201);
+    const answer = await answered;
+    expect(answer.channel.isDMBased()).toBe(true);
+    expect(emulator.world.requireChannel(answer.channelId).messages.map((m) => m.content)).toEqual([
+      "help",
+      "here to help",
+    ]);
   });
 });
