@@ -91,6 +91,7 @@ export const ControlSchemas = {
     content: z.string().min(1).max(2000),
   }),
   directMessage: z.strictObject({ content: z.string().min(1).max(2000) }),
+  role: z.strictObject({ name: z.string().min(1).max(100), color: z.int().min(0).max(0xffffff).optional() }),
   interaction: z.strictObject({
     user_id: snowflake,
     guild_id: snowflake.optional(),
@@ -291,6 +292,10 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
       const dm = world.openDm(user_id);
       return c.json(world.createMessage(dm.id, author, c.req.valid("json").content), 201);
     },
+  );
+
+  app.post("/guilds/:guild_id/roles", param("guild_id", snowflake), json(ControlSchemas.role), (c) =>
+    c.json(world.createRole(c.req.valid("param").guild_id, c.req.valid("json")), 201),
   );
 
   app.post("/guilds", json(ControlSchemas.guild), (c) => {

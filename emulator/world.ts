@@ -129,6 +129,7 @@ export const DiscordErrorCodes = {
   UnknownGuild: 10004,
   UnknownMember: 10007,
   UnknownMessage: 10008,
+  UnknownRole: 10011,
   UnknownUser: 10013,
   CannotSendEmptyMessage: 50006,
   InvalidFormBody: 50035,
@@ -274,6 +275,43 @@ export class World extends EventEmitter<WorldEvents> {
     const member = guild.members.get(userId);
     if (!member) throw new WorldError(404, DiscordErrorCodes.UnknownMember, "Unknown Member");
     return member;
+  }
+
+  requireRole(guild: EmulatedGuild, roleId: string): APIRole {
+    const role = guild.roles.find((r) => r.id === roleId);
+    if (!role) throw new WorldError(404, DiscordErrorCodes.UnknownRole, "Unknown Role");
+    return role;
+  }
+
+  /** A new role at the top of the guild's list; the gateway hears GUILD_ROLE_CREATE. */
+  createRole(guildId: string, fields: { name: string; color?: number }): APIRole {
+    const guild = this.requireGuild(guildId);
+    const color = fields.color ?? 0;
+    const role: APIRole = {
+      ...guild.roles[0]!,
+      id: this.ids.next(),
+      name: fields.name,
+      color,
+      colors: { primary_color: color, secondary_color: null, tertiary_color: null },
+      position: guild.roles.length,
+      permissions: "0",
+    };
+    guild.roles.push(role);
+    this.#emit(guild, GatewayDispatchEvents.GuildRoleCreate, GatewayIntentBits.Guilds, {
+      guild_id: guild.id,
+      role,
+    });
+    return role;
+  }
+
+  /** Gives a member a role or takes it away; GUILD_MEMBER_UPDATE when that changed anything. */
+  setMemberRole(guildId: string, userId: string, roleId: string, has: boolean): void {
+    const guild = this.requireGuild(guildId);
+    const member = this.requireMember(guild, userId);
+    this.requireRole(guild, roleId);
+    if (member.roles.includes(roleId) === has) return;
+    const roles = has ? [...member.roles, roleId] : member.roles.filter((id) => id !== roleId);
+    this.updateMember(guildId, userId, { roles });
   }
 
   /** Adds a member; returns false (and announces nothing) when the user was already one. */

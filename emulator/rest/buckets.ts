@@ -57,6 +57,9 @@ export const BUCKETS = {
   reactions: bucket("reactions", 1, 250, "channel_id"),
   guildChannels: bucket("guild-channels", 10, 10_000, "guild_id"),
   guildMember: bucket("guild-member", 10, 1_000, "guild_id"),
+  guildRoles: bucket("guild-roles", 10, 1_000, "guild_id"),
+  /** PUT and DELETE of a member's role. */
+  memberRoles: bucket("member-roles", 10, 10_000, "guild_id"),
   /** GET /applications/@me. */
   application: bucket("application", 10, 10_000, null),
   /** GET of global and guild commands. */

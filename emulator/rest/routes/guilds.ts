@@ -26,6 +26,22 @@ export function guildRoutes(route: DefineRoute, { world }: RestDeps): void {
     return c.json(guild.channelIds.map((id) => world.requireChannel(id).channel));
   });
 
+  route("GET", "/guilds/:guild_id/roles", BUCKETS.guildRoles, (c) =>
+    c.json(world.requireGuild(c.req.param("guild_id")!).roles),
+  );
+
+  // discord.js's member.roles.add() and remove(): 204 whether or not the member had the role.
+  const memberRole = "/guilds/:guild_id/members/:user_id/roles/:role_id";
+  for (const [method, has] of [
+    ["PUT", true],
+    ["DELETE", false],
+  ] as const) {
+    route(method, memberRole, BUCKETS.memberRoles, (c) => {
+      world.setMemberRole(c.req.param("guild_id")!, userIdParam(world, c), c.req.param("role_id")!, has);
+      return c.body(null, 204);
+    });
+  }
+
   route("GET", "/guilds/:guild_id/members/:user_id", BUCKETS.guildMember, (c) => {
     const guild = world.requireGuild(c.req.param("guild_id")!);
     return c.json(world.memberPayload(guild, userIdParam(world, c)));

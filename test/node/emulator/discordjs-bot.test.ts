@@ -144,4 +144,24 @@ describe("a discord.js bot against the emulator", () => {
       "here to help",
     ]);
   });
+
+  it("lists roles, gives one to a member and takes it back", async () => {
+    const client = await loggedIn([GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers]);
+    const created = await fetch(`${emulator.urls.control}/guilds/${SEED.guildId}/roles`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "porch regular", color: 0xf5a623 }),
+    });
+    const role = (await created.json()) as { id: string };
+    const guild = await client.guilds.fetch(SEED.guildId);
+    const roles = await guild.roles.fetch();
+    expect(roles.get(role.id)?.name).toBe("porch regular");
+    const member = await guild.members.fetch(ada.id);
+    await member.roles.add(role.id);
+    const stored = () =>
+      emulator.world.requireMember(emulator.world.requireGuild(SEED.guildId), ada.id).roles;
+    expect(stored()).toContain(role.id);
+    await member.roles.remove(role.id);
+    expect(stored()).not.toContain(role.id);
+  });
 });

@@ -68,6 +68,27 @@ describe("guilds", () => {
   });
 });
 
+describe("roles", () => {
+  it("a member's role is given and taken with 204; an unknown role is 10011, an unknown member 10007", async () => {
+    const role = (await callControl(emulator, "POST", `/guilds/${SEED.guildId}/roles`, { name: "helper" }))
+      .body;
+    const path = (user: string, roleId: string) => `/guilds/${SEED.guildId}/members/${user}/roles/${roleId}`;
+    const from = dispatches.length;
+    expect((await call("PUT", path(ada.id, role.id))).status).toBe(204);
+    expect((await call("PUT", path(ada.id, role.id))).status).toBe(204);
+    // Given twice, announced once.
+    expect(dispatches.slice(from).filter((e) => e.t === "GUILD_MEMBER_UPDATE")).toHaveLength(1);
+    expect(
+      (await call("GET", `/guilds/${SEED.guildId}/roles`)).body.map((r: { id: string }) => r.id),
+    ).toContain(role.id);
+    expect((await call("DELETE", path(ada.id, role.id))).status).toBe(204);
+    expect((await call("PUT", path(ada.id, "1300000000000000099"))).body.code).toBe(10011);
+    expect((await call("PUT", path("1300000000000000099", role.id))).body.code).toBe(10007);
+    const bad = await callControl(emulator, "POST", `/guilds/${SEED.guildId}/roles`, { name: "" });
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe("channels and pages of messages", () => {
   it("GET /channels/:id is the channel; an unknown one is 10003", async () => {
     const channelId = freshChannel(emulator);
