@@ -294,6 +294,14 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
     },
   );
 
+  // What the bot did (sent, edited, deleted, reacted), oldest first; ?after=<seq> for what is new.
+  app.get("/bot/actions", (c) => {
+    const after = Number(c.req.query("after") ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0)
+      return c.json({ error: "after: must be a non-negative integer (a seq from an earlier answer)" }, 400);
+    return c.json(world.botActions.after(after));
+  });
+
   app.post("/guilds/:guild_id/roles", param("guild_id", snowflake), json(ControlSchemas.role), (c) =>
     c.json(world.createRole(c.req.valid("param").guild_id, c.req.valid("json")), 201),
   );

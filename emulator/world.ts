@@ -17,6 +17,7 @@ import {
   type RoleFlags,
   type UserFlags,
 } from "discord-api-types/v10";
+import { BotActionLog } from "./bot-actions.ts";
 import type { ApplicationCredentials } from "./credentials.ts";
 import { InteractionStore } from "./interaction-store.ts";
 import {
@@ -147,6 +148,8 @@ export class World extends EventEmitter<WorldEvents> {
   readonly #dmChannels = new Map<string, string>();
   /** Reactions by message id; a message without any has no entry. */
   readonly #reactions = new Map<string, MessageReactions>();
+  /** What the bot did through REST, in order (the control API's GET /bot/actions). */
+  readonly botActions = new BotActionLog();
 
   constructor(app: { id: string; name: string; botUsername: string; credentials: ApplicationCredentials }) {
     super();
@@ -431,6 +434,13 @@ export class World extends EventEmitter<WorldEvents> {
       GatewayDispatchEvents.MessageCreate,
       messageEvent(message, this.#messageContext(stored, message)),
     );
+    if (author.id === this.application.bot.id)
+      this.botActions.record({
+        kind: "message_create",
+        channel_id: channelId,
+        message_id: message.id,
+        content,
+      });
     return message;
   }
 
@@ -439,6 +449,13 @@ export class World extends EventEmitter<WorldEvents> {
     const stored = this.requireChannel(channelId);
     const message = this.requireMessage(channelId, messageId);
     edit(message);
+    if (message.author.id === this.application.bot.id)
+      this.botActions.record({
+        kind: "message_update",
+        channel_id: channelId,
+        message_id: messageId,
+        content: message.content,
+      });
     this.#emitMessage(
       GatewayDispatchEvents.MessageUpdate,
       messageEvent(message, this.#messageContext(stored, message)),
@@ -482,6 +499,8 @@ export class World extends EventEmitter<WorldEvents> {
     if (index < 0) throw new WorldError(404, DiscordErrorCodes.UnknownMessage, "Unknown Message");
     stored.messages.splice(index, 1);
     this.#reactions.delete(messageId);
+    // Only the bot deletes (through REST): users' deletes are not modelled.
+    this.botActions.record({ kind: "message_delete", channel_id: channelId, message_id: messageId });
     this.#emitMessage(
       GatewayDispatchEvents.MessageDelete,
       messageDeleteEvent(messageId, channelId, guildOf(stored.channel)),
@@ -502,6 +521,13 @@ export class World extends EventEmitter<WorldEvents> {
     const message = this.requireMessage(channelId, messageId);
     const reactions = this.#reactions.get(messageId) ?? new MessageReactions();
     const changed = on ? reactions.add(emoji, userId) : reactions.remove(emoji, userId);
+    if (changed && userId === this.application.bot.id)
+      this.botActions.record({
+        kind: on ? "reaction_add" : "reaction_remove",
+        channel_id: channelId,
+        message_id: messageId,
+        emoji: emoji.id ? `${emoji.name}:${emoji.id}` : (emoji.name ?? ""),
+      });
     if (reactions.size === 0) {
       this.#reactions.delete(messageId);
       delete message.reactions;

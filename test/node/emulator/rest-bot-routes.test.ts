@@ -1,5 +1,6 @@
 import type { APIMessage } from "discord-api-types/v10";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BOT_ACTIONS_KEPT, BotActionLog } from "../../../emulator/bot-actions.ts";
 import { SEED, SEED_MEMBERS } from "../../../emulator/seed.ts";
 import { type Emulator, startEmulator } from "../../../emulator/server.ts";
 import type { GuildDispatch } from "../../../emulator/world.ts";
@@ -212,5 +213,48 @@ describe("message events", () => {
       content: "x".repeat(2000),
     });
     expect(longest.status).toBe(201);
+  });
+});
+
+describe("what the bot did", () => {
+  it("GET /_emulator/bot/actions lists its sends, edits, reactions and deletes in order, and what is new after a seq", async () => {
+    const start = (await callControl(emulator, "GET", "/bot/actions")).body.actions.at(-1)?.seq ?? 0;
+    const channelId = freshChannel(emulator);
+    const sent = await send(channelId, { content: "hi" });
+    await call("PATCH", `/channels/${channelId}/messages/${sent.id}`, { body: { content: "hi!" } });
+    await call("PUT", `/channels/${channelId}/messages/${sent.id}/reactions/${encodeURIComponent("👍")}/@me`);
+    await call("DELETE", `/channels/${channelId}/messages/${sent.id}`);
+    const { body } = await callControl(emulator, "GET", `/bot/actions?after=${start}`);
+    expect(body.missed).toBe(0);
+    expect(body.actions.map((a: { kind: string }) => a.kind)).toEqual([
+      "message_create",
+      "message_update",
+      "reaction_add",
+      "message_delete",
+    ]);
+    expect(body.actions[1]).toMatchObject({ channel_id: channelId, message_id: sent.id, content: "hi!" });
+    expect(body.actions[2].emoji).toBe("👍");
+    const last = body.actions.at(-1).seq;
+    expect((await callControl(emulator, "GET", `/bot/actions?after=${last}`)).body.actions).toEqual([]);
+    expect((await callControl(emulator, "GET", "/bot/actions?after=-1")).status).toBe(400);
+    // A user's message is theirs, not the bot's.
+    const general = emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
+    await callControl(emulator, "POST", `/channels/${general}/messages`, {
+      author_id: ada.id,
+      content: "me",
+    });
+    expect((await callControl(emulator, "GET", `/bot/actions?after=${last}`)).body.actions).toEqual([]);
+  });
+
+  it(`keeps the last ${BOT_ACTIONS_KEPT} and says how many a reader missed`, () => {
+    const log = new BotActionLog();
+    const one = { kind: "message_delete" as const, channel_id: "1", message_id: "2" };
+    for (let n = 0; n < BOT_ACTIONS_KEPT; n++) log.record(one);
+    expect(log.after(0)).toMatchObject({ missed: 0 });
+    expect(log.after(0).actions).toHaveLength(BOT_ACTIONS_KEPT);
+    log.record(one);
+    expect(log.after(0).missed).toBe(1);
+    expect(log.after(0).actions[0]!.seq).toBe(2);
+    expect(log.after(BOT_ACTIONS_KEPT + 1)).toEqual({ actions: [], missed: 0 });
   });
 });
