@@ -1,6 +1,6 @@
 /**
  * What the bot did, for a test to assert on without scraping channels: its messages sent, edited
- * and deleted, and its reactions, in order. Bounded: the oldest entries go first, and `after()`
+ * and deleted, its reactions and its answers to interactions, in order. Bounded: the oldest entries go first, and `after()`
  * says how many a reader missed.
  */
 
@@ -9,19 +9,25 @@ export type BotActionKind =
   | "message_update"
   | "message_delete"
   | "reaction_add"
-  | "reaction_remove";
+  | "reaction_remove"
+  | "interaction_response";
 
 export interface BotAction {
   /** 1, 2, 3…: a reader asks for what came after the last one it saw. */
   seq: number;
   at: string;
   kind: BotActionKind;
-  channel_id: string;
-  message_id: string;
+  /** The channel; null for an interaction's response that created no message. */
+  channel_id: string | null;
+  /** The message; null for an interaction's response that created none. */
+  message_id: string | null;
   /** The message's content after a create or an update. */
   content?: string;
   /** The emoji of a reaction, as `name` or `name:id`. */
   emoji?: string;
+  /** An interaction response's interaction and type (4 a message, 5 deferred, 6 and 7 updates, …). */
+  interaction_id?: string;
+  response_type?: number;
 }
 
 export const BOT_ACTIONS_KEPT = 1_000;

@@ -18,7 +18,13 @@ import type { World } from "./world.ts";
 export { DISCORD_SYSTEM_USER, InteractionError, type InteractionRequest } from "./interaction-payload.ts";
 
 export interface InteractionResult {
-  /** The endpoint's HTTP status. */
+  /**
+   * How it went: POSTed to the interactions endpoint, or, for an application without one (and no
+   * `url` given), sent as INTERACTION_CREATE on the gateway, as Discord does; the bot then answers
+   * through the callback route, which `GET /_emulator/bot/actions` records.
+   */
+  via: "endpoint" | "gateway";
+  /** The endpoint's HTTP status; 202 on the gateway, whose answer comes later. */
   status: number;
   /** Its body: parsed when it says it is JSON (and is), else the text. */
   body: unknown;
@@ -56,6 +62,11 @@ export async function deliverInteraction(
   request: InteractionRequest,
   options: DeliveryOptions = {},
 ): Promise<InteractionResult> {
+  if (request.url === undefined && !world.application.interactionsEndpointUrl) {
+    const interaction = buildInteraction(world, request);
+    world.announceInteraction(world.interactions.remember(interaction).payload);
+    return { via: "gateway", status: 202, body: null, interaction, acknowledged: false };
+  }
   const url = endpointFor(world, request.url);
   const interaction = buildInteraction(world, request);
   // Remembered before it is sent: an endpoint may call the callback route before it answers.
@@ -79,6 +90,7 @@ export async function deliverInteraction(
     const text = await response.text();
     const parsed = parseBody(response.headers.get("content-type"), text);
     return {
+      via: "endpoint",
       status: response.status,
       body: parsed,
       interaction,
@@ -131,12 +143,7 @@ function answerAcknowledges(world: World, stored: StoredInteraction, body: unkno
 }
 
 function endpointFor(world: World, given: string | undefined): string {
-  const url = given ?? world.application.interactionsEndpointUrl;
-  if (!url)
-    throw new InteractionError(
-      400,
-      "no interactions endpoint: pass url, or set interactions_endpoint_url with PATCH /_emulator/application",
-    );
+  const url = (given ?? world.application.interactionsEndpointUrl)!;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
     throw new InteractionError(400, `url: must be an http or https URL, got ${JSON.stringify(url)}`);
   return url;

@@ -507,6 +507,20 @@ export class World extends EventEmitter<WorldEvents> {
     );
   }
 
+  /**
+   * INTERACTION_CREATE, for an application with no interactions endpoint: no intent needed; a
+   * guild's on its shard, a DM's on shard 0.
+   */
+  announceInteraction(interaction: Record<string, unknown>): void {
+    const guildId = typeof interaction.guild_id === "string" ? interaction.guild_id : null;
+    this.emit("dispatch", {
+      guildId,
+      t: GatewayDispatchEvents.InteractionCreate,
+      d: interaction,
+      intent: null,
+    });
+  }
+
   /** The message's reactions, to read; changes go through react(). */
   reactionsOf(channelId: string, messageId: string): MessageReactions {
     this.requireMessage(channelId, messageId);

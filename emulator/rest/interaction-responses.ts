@@ -93,6 +93,14 @@ export function acknowledge(world: World, stored: StoredInteraction, response: I
     stored.original = original;
   }
   stored.responseType = type;
+  world.botActions.record({
+    kind: "interaction_response",
+    channel_id: stored.channelId,
+    message_id: stored.original?.id ?? null,
+    interaction_id: stored.id,
+    response_type: type,
+    ...(stored.original ? { content: stored.original.content } : {}),
+  });
 }
 
 /** The ?with_response=true answer: the interaction and what the response created. */

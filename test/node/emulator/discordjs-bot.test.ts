@@ -164,4 +164,33 @@ describe("a discord.js bot against the emulator", () => {
     await member.roles.remove(role.id);
     expect(stored()).not.toContain(role.id);
   });
+
+  it("answers a slash command sent over the gateway (no interactions endpoint), and the emulator records it", async () => {
+    const client = await loggedIn([GatewayIntentBits.Guilds]);
+    await client.application!.commands.create({ name: "ping", description: "Is the bot there?" });
+    const replied = new Promise<void>((resolve, reject) => {
+      client.on(Events.InteractionCreate, async (interaction) => {
+        if (!interaction.isChatInputCommand() || interaction.commandName !== "ping") return;
+        try {
+          await interaction.reply("pong, from a slash command");
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    const before = emulator.world.botActions.after(0).actions.at(-1)?.seq ?? 0;
+    const sent = await fetch(`${emulator.urls.control}/interactions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: ada.id, guild_id: SEED.guildId, data: { name: "ping" } }),
+    });
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toMatchObject({ via: "gateway", status: 202 });
+    await replied;
+    const answer = emulator.world.botActions
+      .after(before)
+      .actions.find((a) => a.kind === "interaction_response");
+    expect(answer).toMatchObject({ response_type: 4, content: "pong, from a slash command" });
+  });
 });
