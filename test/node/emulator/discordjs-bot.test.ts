@@ -28,14 +28,18 @@ async function loggedIn(intents: number[]): Promise<Client> {
   return client;
 }
 
-/** A user writes in a channel, as the control API lets a test do. */
-async function userWrites(channelId: string, authorId: string, content: string): Promise<Response> {
-  return fetch(`${emulator.urls.control}/channels/${channelId}/messages`, {
+/** A POST to the emulator's control API, as a test drives it. */
+function control(path: string, body: unknown): Promise<Response> {
+  return fetch(`${emulator.urls.control}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ author_id: authorId, content }),
+    body: JSON.stringify(body),
   });
 }
+
+/** A user writes in a channel. */
+const userWrites = (channelId: string, authorId: string, content: string) =>
+  control(`/channels/${channelId}/messages`, { author_id: authorId, content });
 
 function nextMessage(client: Client, match: (message: Message) => boolean): Promise<Message> {
   return new Promise((resolve, reject) => {
@@ -131,11 +135,7 @@ describe("a discord.js bot against the emulator", () => {
       if (!message.author.bot && message.content === "help") await message.channel.send("here to help");
     });
     const answered = nextMessage(client, (m) => m.author.bot && m.content === "here to help");
-    const dm = await fetch(`${emulator.urls.control}/users/${ada.id}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ content: "help" }),
-    });
+    const dm = await control(`/users/${ada.id}/messages`, { content: "help" });
     expect(dm.status).toBe(201);
     const answer = await answered;
     expect(answer.channel.isDMBased()).toBe(true);
@@ -147,10 +147,9 @@ describe("a discord.js bot against the emulator", () => {
 
   it("lists roles, gives one to a member and takes it back", async () => {
     const client = await loggedIn([GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers]);
-    const created = await fetch(`${emulator.urls.control}/guilds/${SEED.guildId}/roles`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "porch regular", color: 0xf5a623 }),
+    const created = await control(`/guilds/${SEED.guildId}/roles`, {
+      name: "porch regular",
+      color: 0xf5a623,
     });
     const role = (await created.json()) as { id: string };
     const guild = await client.guilds.fetch(SEED.guildId);
@@ -180,10 +179,10 @@ describe("a discord.js bot against the emulator", () => {
       });
     });
     const before = emulator.world.botActions.after(0).actions.at(-1)?.seq ?? 0;
-    const sent = await fetch(`${emulator.urls.control}/interactions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: ada.id, guild_id: SEED.guildId, data: { name: "ping" } }),
+    const sent = await control("/interactions", {
+      user_id: ada.id,
+      guild_id: SEED.guildId,
+      data: { name: "ping" },
     });
     expect(sent.status).toBe(200);
     expect(await sent.json()).toMatchObject({ via: "gateway", status: 202 });
