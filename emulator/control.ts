@@ -6,6 +6,7 @@ import type { EmulatorConfig, EmulatorUrls } from "./config.ts";
 import type { Gateway } from "./gateway/index.ts";
 import { isSendableCloseCode } from "./gateway/protocol.ts";
 import { deliverInteraction } from "./interactions.ts";
+import { parseEmoji } from "./reactions.ts";
 import type { Rest } from "./rest/index.ts";
 import type { Simulator } from "./simulator.ts";
 import { SNOWFLAKE_PATTERN } from "./snowflake.ts";
@@ -91,6 +92,11 @@ export const ControlSchemas = {
     content: z.string().min(1).max(2000),
   }),
   directMessage: z.strictObject({ content: z.string().min(1).max(2000) }),
+  reaction: z.strictObject({
+    user_id: snowflake,
+    /** A unicode emoji or `name:id`, as in the REST route's path. */
+    emoji: z.string().min(1).max(100),
+  }),
   role: z.strictObject({ name: z.string().min(1).max(100), color: z.int().min(0).max(0xffffff).optional() }),
   interaction: z.strictObject({
     user_id: snowflake,
@@ -280,6 +286,38 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
       return c.json(world.createMessage(channel_id, author, content), 201);
     },
   );
+
+  // A user reacts (PUT) or takes their reaction back (DELETE): MESSAGE_REACTION_ADD or _REMOVE
+  // under GUILD_MESSAGE_REACTIONS (DIRECT_MESSAGE_REACTIONS in a DM); 204 either way.
+  for (const [method, on] of [
+    ["put", true],
+    ["delete", false],
+  ] as const) {
+    app[method](
+      "/channels/:channel_id/messages/:message_id/reactions",
+      param("channel_id", snowflake),
+      json(ControlSchemas.reaction),
+      (c) => {
+        const { channel_id } = c.req.valid("param");
+        const { user_id, emoji } = c.req.valid("json");
+        const parsed = parseEmoji(emoji);
+        if (!parsed)
+          return c.json(
+            { error: `emoji: ${JSON.stringify(emoji)} is no emoji (a unicode one or name:id)` },
+            400,
+          );
+        const { channel } = world.requireChannel(channel_id);
+        world.requireUser(user_id);
+        const guildId = "guild_id" in channel ? channel.guild_id : undefined;
+        const inDm = "recipients" in channel && channel.recipients?.some((user) => user.id === user_id);
+        if (!inDm && (!guildId || !world.requireGuild(guildId).members.has(user_id))) {
+          return c.json({ error: `user ${user_id} cannot react in channel ${channel_id}` }, 403);
+        }
+        world.react(channel_id, c.req.param("message_id"), parsed, user_id, on);
+        return c.body(null, 204);
+      },
+    );
+  }
 
   // The user writes to the bot in their DM (opened if need be): MESSAGE_CREATE under DIRECT_MESSAGES.
   app.post(

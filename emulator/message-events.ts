@@ -1,7 +1,15 @@
-import { type APIGuildMember, type APIMessage, ChannelType, GatewayIntentBits } from "discord-api-types/v10";
+import {
+  type APIGuildMember,
+  type APIMessage,
+  type APIPartialEmoji,
+  type APIUser,
+  ChannelType,
+  GatewayIntentBits,
+} from "discord-api-types/v10";
 
 /**
- * MESSAGE_CREATE, MESSAGE_UPDATE and MESSAGE_DELETE as the gateway sends them. Pure: the world
+ * MESSAGE_CREATE, MESSAGE_UPDATE, MESSAGE_DELETE and MESSAGE_REACTION_ADD/REMOVE as the gateway
+ * sends them. Pure: the world
  * hands in the message, its channel and the author's member; the gateway picks, per session, the
  * payload with content or the one without.
  */
@@ -9,7 +17,7 @@ import { type APIGuildMember, type APIMessage, ChannelType, GatewayIntentBits } 
 export interface MessageEvent {
   /** The guild of the channel; null for a DM, which Discord sends on shard 0. */
   guildId: string | null;
-  /** GUILD_MESSAGES in a guild, DIRECT_MESSAGES in a DM. */
+  /** GUILD_MESSAGES in a guild, DIRECT_MESSAGES in a DM (the _REACTIONS ones for reactions). */
   intent: GatewayIntentBits;
   d: unknown;
   /** For sessions without MESSAGE_CONTENT; absent when they get `d` as it is. */
@@ -77,3 +85,37 @@ export function messageDeleteEvent(
 
 const intentFor = (guildId: string | null) =>
   guildId === null ? GatewayIntentBits.DirectMessages : GatewayIntentBits.GuildMessages;
+
+/**
+ * MESSAGE_REACTION_ADD or _REMOVE: who reacted with what on which message; an add also carries the
+ * member (in a guild) and the message's author. No content, so MESSAGE_CONTENT plays no part.
+ */
+export function reactionEvent(
+  message: APIMessage,
+  emoji: APIPartialEmoji,
+  user: APIUser,
+  added: boolean,
+  context: Pick<MessageContext, "guildId" | "member">,
+): MessageEvent {
+  const { guildId } = context;
+  const d: Record<string, unknown> = {
+    user_id: user.id,
+    channel_id: message.channel_id,
+    message_id: message.id,
+    ...(guildId === null ? {} : { guild_id: guildId }),
+    emoji,
+    burst: false,
+    type: 0,
+  };
+  if (added) {
+    // Unlike a message's, a reaction's member carries its user: the event has no author.
+    if (guildId !== null && context.member) d.member = { ...context.member, user };
+    d.message_author_id = message.author.id;
+  }
+  return {
+    guildId,
+    intent:
+      guildId === null ? GatewayIntentBits.DirectMessageReactions : GatewayIntentBits.GuildMessageReactions,
+    d,
+  };
+}

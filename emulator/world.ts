@@ -25,6 +25,7 @@ import {
   type MessageEvent,
   messageDeleteEvent,
   messageEvent,
+  reactionEvent,
 } from "./message-events.ts";
 import { MessageReactions } from "./reactions.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
@@ -432,7 +433,7 @@ export class World extends EventEmitter<WorldEvents> {
     }
     this.#emitMessage(
       GatewayDispatchEvents.MessageCreate,
-      messageEvent(message, this.#messageContext(stored, message)),
+      messageEvent(message, this.#messageContext(stored, message.author.id)),
     );
     if (author.id === this.application.bot.id)
       this.botActions.record({
@@ -458,7 +459,7 @@ export class World extends EventEmitter<WorldEvents> {
       });
     this.#emitMessage(
       GatewayDispatchEvents.MessageUpdate,
-      messageEvent(message, this.#messageContext(stored, message)),
+      messageEvent(message, this.#messageContext(stored, message.author.id)),
     );
     return message;
   }
@@ -549,6 +550,13 @@ export class World extends EventEmitter<WorldEvents> {
       this.#reactions.set(messageId, reactions);
       message.reactions = reactions.summary(this.application.bot.id);
     }
+    if (changed) {
+      const context = this.#messageContext(this.requireChannel(channelId), userId);
+      this.#emitMessage(
+        on ? GatewayDispatchEvents.MessageReactionAdd : GatewayDispatchEvents.MessageReactionRemove,
+        reactionEvent(message, emoji, this.requireUser(userId), on, context),
+      );
+    }
     return changed;
   }
 
@@ -586,12 +594,13 @@ export class World extends EventEmitter<WorldEvents> {
     this.emit("dispatch", { t, ...event });
   }
 
-  #messageContext(stored: EmulatedChannel, message: APIMessage): MessageContext {
+  /** The channel's guild and `userId` as its member (the author, or who reacted). */
+  #messageContext(stored: EmulatedChannel, userId: string): MessageContext {
     const guildId = guildOf(stored.channel);
     const guild = guildId === null ? undefined : this.guilds.get(guildId);
     let member: MessageContext["member"] = null;
-    if (guild?.members.has(message.author.id)) {
-      const { user: _user, deaf: _deaf, mute: _mute, ...rest } = this.memberPayload(guild, message.author.id);
+    if (guild?.members.has(userId)) {
+      const { user: _user, deaf: _deaf, mute: _mute, ...rest } = this.memberPayload(guild, userId);
       member = rest;
     }
     return { botId: this.application.bot.id, channelType: stored.channel.type, guildId, member };

@@ -28,10 +28,10 @@ async function loggedIn(intents: number[]): Promise<Client> {
   return client;
 }
 
-/** A POST to the emulator's control API, as a test drives it. */
-function control(path: string, body: unknown): Promise<Response> {
+/** A call to the emulator's control API, as a test drives it. */
+function control(path: string, body: unknown, method = "POST"): Promise<Response> {
   return fetch(`${emulator.urls.control}${path}`, {
-    method: "POST",
+    method,
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
@@ -191,5 +191,24 @@ describe("a discord.js bot against the emulator", () => {
       .after(before)
       .actions.find((a) => a.kind === "interaction_response");
     expect(answer).toMatchObject({ response_type: 4, content: "pong, from a slash command" });
+  });
+
+  it("hears a user's reaction on its message", async () => {
+    const client = await loggedIn([GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions]);
+    const channel = await client.channels.fetch(general());
+    if (!channel?.isSendable()) throw new Error("general is not a text channel");
+    const sent = await channel.send("react to this");
+    const heard = new Promise<string>((resolve) =>
+      client.once(Events.MessageReactionAdd, (reaction, user) =>
+        resolve(`${user.id} ${reaction.emoji.name}`),
+      ),
+    );
+    const reacted = await control(
+      `/channels/${general()}/messages/${sent.id}/reactions`,
+      { user_id: ada.id, emoji: "🎉" },
+      "PUT",
+    );
+    expect(reacted.status).toBe(204);
+    expect(await heard).toBe(`${ada.id} 🎉`);
   });
 });

@@ -189,6 +189,38 @@ describe("message events", () => {
     expect(direct!.withoutContent).toBeUndefined();
   });
 
+  it("a user's reaction is announced with its member and the message's author; taking it back too", async () => {
+    const channelId = emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
+    const own = await send(channelId, { content: "react to me" });
+    const path = `/channels/${channelId}/messages/${own.id}/reactions`;
+    const from = dispatches.length;
+    expect((await callControl(emulator, "PUT", path, { user_id: ada.id, emoji: "🎉" })).status).toBe(204);
+    expect((await callControl(emulator, "DELETE", path, { user_id: ada.id, emoji: "🎉" })).status).toBe(204);
+    const [add, remove] = dispatches.slice(from);
+    expect(add).toMatchObject({
+      t: "MESSAGE_REACTION_ADD",
+      guildId: SEED.guildId,
+      intent: 1 << 10,
+      d: {
+        user_id: ada.id,
+        message_id: own.id,
+        emoji: { id: null, name: "🎉" },
+        member: { roles: [] },
+        message_author_id: emulator.world.application.bot.id,
+      },
+    });
+    expect(remove).toMatchObject({
+      t: "MESSAGE_REACTION_REMOVE",
+      d: { user_id: ada.id, emoji: { name: "🎉" } },
+    });
+    expect(remove!.d).not.toHaveProperty("member");
+    expect((await callControl(emulator, "PUT", path, { user_id: ada.id, emoji: "nope" })).status).toBe(400);
+    const stranger = emulator.world.createUser({ username: "onlooker" });
+    expect((await callControl(emulator, "PUT", path, { user_id: stranger.id, emoji: "🎉" })).status).toBe(
+      403,
+    );
+  });
+
   it("the control API refuses a writer who is no member, and a bad body, clearly", async () => {
     const channelId = emulator.world.requireGuild(SEED.guildId).channelIds[0]!;
     const stranger = emulator.world.createUser({ username: "stranger" });
