@@ -130,6 +130,23 @@ function messageSummary(m: APIMessage) {
   };
 }
 
+/** Whether a user may write or react in a channel: a member of its guild, or the DM's recipient. */
+function takesPart(world: World, channelId: string, userId: string): boolean {
+  const { channel } = world.requireChannel(channelId);
+  if ("recipients" in channel && channel.recipients?.some((user) => user.id === userId)) return true;
+  const guildId = "guild_id" in channel ? channel.guild_id : undefined;
+  return guildId !== undefined && world.requireGuild(guildId).members.has(userId);
+}
+
+function notTakingPart(c: Context, userId: string, channelId: string) {
+  return c.json(
+    {
+      error: `user ${userId} cannot write or react in channel ${channelId}: not a member of its guild nor its DM's recipient`,
+    },
+    403,
+  );
+}
+
 function badRequest(c: Context, where: string, error: z.ZodError) {
   const first = error.issues[0];
   const path = first?.path.length ? `${where}.${first.path.join(".")}` : where;
@@ -274,15 +291,8 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
     (c) => {
       const { channel_id } = c.req.valid("param");
       const { author_id, content } = c.req.valid("json");
-      const { channel } = world.requireChannel(channel_id);
       const author = world.requireUser(author_id);
-      const guildId = "guild_id" in channel ? channel.guild_id : undefined;
-      if (!guildId || !world.requireGuild(guildId).members.has(author_id)) {
-        return c.json(
-          { error: `user ${author_id} cannot write in channel ${channel_id}: not a member of its guild` },
-          403,
-        );
-      }
+      if (!takesPart(world, channel_id, author_id)) return notTakingPart(c, author_id, channel_id);
       return c.json(world.createMessage(channel_id, author, content), 201);
     },
   );
@@ -306,13 +316,8 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
             { error: `emoji: ${JSON.stringify(emoji)} is no emoji (a unicode one or name:id)` },
             400,
           );
-        const { channel } = world.requireChannel(channel_id);
         world.requireUser(user_id);
-        const guildId = "guild_id" in channel ? channel.guild_id : undefined;
-        const inDm = "recipients" in channel && channel.recipients?.some((user) => user.id === user_id);
-        if (!inDm && (!guildId || !world.requireGuild(guildId).members.has(user_id))) {
-          return c.json({ error: `user ${user_id} cannot react in channel ${channel_id}` }, 403);
-        }
+        if (!takesPart(world, channel_id, user_id)) return notTakingPart(c, user_id, channel_id);
         world.react(channel_id, c.req.param("message_id"), parsed, user_id, on);
         return c.body(null, 204);
       },
