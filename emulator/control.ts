@@ -10,7 +10,7 @@ import { parseEmoji } from "./reactions.ts";
 import type { Rest } from "./rest/index.ts";
 import type { Simulator } from "./simulator.ts";
 import { SNOWFLAKE_PATTERN } from "./snowflake.ts";
-import { type World, WorldError } from "./world.ts";
+import { guildOf, type World, WorldError } from "./world.ts";
 
 /**
  * The control API: how tests, benchmarks and the local demo play the part of Discord's users
@@ -134,8 +134,8 @@ function messageSummary(m: APIMessage) {
 function takesPart(world: World, channelId: string, userId: string): boolean {
   const { channel } = world.requireChannel(channelId);
   if ("recipients" in channel && channel.recipients?.some((user) => user.id === userId)) return true;
-  const guildId = "guild_id" in channel ? channel.guild_id : undefined;
-  return guildId !== undefined && world.requireGuild(guildId).members.has(userId);
+  const guildId = guildOf(channel);
+  return guildId !== null && world.requireGuild(guildId).members.has(userId);
 }
 
 function notTakingPart(c: Context, userId: string, channelId: string) {

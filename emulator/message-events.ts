@@ -9,9 +9,8 @@ import {
 
 /**
  * MESSAGE_CREATE, MESSAGE_UPDATE, MESSAGE_DELETE and MESSAGE_REACTION_ADD/REMOVE as the gateway
- * sends them. Pure: the world
- * hands in the message, its channel and the author's member; the gateway picks, per session, the
- * payload with content or the one without.
+ * sends them. Pure: the world hands in the message, its channel and the member; the gateway picks,
+ * per session, the payload with content or the one without.
  */
 
 export interface MessageEvent {
@@ -64,7 +63,7 @@ export function messageEvent(message: APIMessage, context: MessageContext): Mess
   }
   const event: MessageEvent = {
     guildId: context.guildId,
-    intent: intentFor(context.guildId),
+    intent: intentFor(context.guildId, "messages"),
     d,
   };
   if (!contentVisibleWithoutIntent(message, context)) event.withoutContent = withoutContent(d);
@@ -78,13 +77,19 @@ export function messageDeleteEvent(
 ): MessageEvent {
   return {
     guildId,
-    intent: intentFor(guildId),
+    intent: intentFor(guildId, "messages"),
     d: { id: messageId, channel_id: channelId, ...(guildId === null ? {} : { guild_id: guildId }) },
   };
 }
 
-const intentFor = (guildId: string | null) =>
-  guildId === null ? GatewayIntentBits.DirectMessages : GatewayIntentBits.GuildMessages;
+/** The intent a message event (or a reaction event) needs: the guild's one, or the DM's. */
+function intentFor(guildId: string | null, of: "messages" | "reactions"): GatewayIntentBits {
+  if (of === "reactions")
+    return guildId === null
+      ? GatewayIntentBits.DirectMessageReactions
+      : GatewayIntentBits.GuildMessageReactions;
+  return guildId === null ? GatewayIntentBits.DirectMessages : GatewayIntentBits.GuildMessages;
+}
 
 /**
  * MESSAGE_REACTION_ADD or _REMOVE: who reacted with what on which message; an add also carries the
@@ -114,8 +119,7 @@ export function reactionEvent(
   }
   return {
     guildId,
-    intent:
-      guildId === null ? GatewayIntentBits.DirectMessageReactions : GatewayIntentBits.GuildMessageReactions,
+    intent: intentFor(guildId, "reactions"),
     d,
   };
 }

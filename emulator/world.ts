@@ -536,13 +536,6 @@ export class World extends EventEmitter<WorldEvents> {
     const message = this.requireMessage(channelId, messageId);
     const reactions = this.#reactions.get(messageId) ?? new MessageReactions();
     const changed = on ? reactions.add(emoji, userId) : reactions.remove(emoji, userId);
-    if (changed && userId === this.application.bot.id)
-      this.botActions.record({
-        kind: on ? "reaction_add" : "reaction_remove",
-        channel_id: channelId,
-        message_id: messageId,
-        emoji: emoji.id ? `${emoji.name}:${emoji.id}` : (emoji.name ?? ""),
-      });
     if (reactions.size === 0) {
       this.#reactions.delete(messageId);
       delete message.reactions;
@@ -551,6 +544,13 @@ export class World extends EventEmitter<WorldEvents> {
       message.reactions = reactions.summary(this.application.bot.id);
     }
     if (changed) {
+      if (userId === this.application.bot.id)
+        this.botActions.record({
+          kind: on ? "reaction_add" : "reaction_remove",
+          channel_id: channelId,
+          message_id: messageId,
+          emoji: emoji.id ? `${emoji.name}:${emoji.id}` : (emoji.name ?? ""),
+        });
       const context = this.#messageContext(this.requireChannel(channelId), userId);
       this.#emitMessage(
         on ? GatewayDispatchEvents.MessageReactionAdd : GatewayDispatchEvents.MessageReactionRemove,
@@ -608,7 +608,7 @@ export class World extends EventEmitter<WorldEvents> {
 }
 
 /** The guild a channel belongs to; null for a DM. */
-function guildOf(channel: APIChannel): string | null {
+export function guildOf(channel: APIChannel): string | null {
   return "guild_id" in channel && typeof channel.guild_id === "string" ? channel.guild_id : null;
 }
 

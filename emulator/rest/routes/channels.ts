@@ -1,5 +1,5 @@
 import { type APIMessage, MessageReferenceType, MessageType } from "discord-api-types/v10";
-import type { World } from "../../world.ts";
+import { guildOf, type World } from "../../world.ts";
 import { BUCKETS } from "../buckets.ts";
 import { RestErrors } from "../errors.ts";
 import { FormErrors, isObject } from "../form.ts";
@@ -16,9 +16,8 @@ function replyTo(world: World, channelId: string, json: unknown): Partial<APIMes
   if (!isObject(json) || !isObject(json.message_reference)) return {};
   const reference = json.message_reference;
   const messageId = typeof reference.message_id === "string" ? reference.message_id : undefined;
-  const target = messageId
-    ? world.requireChannel(channelId).messages.find((m) => m.id === messageId)
-    : undefined;
+  const stored = world.requireChannel(channelId);
+  const target = messageId ? stored.messages.find((m) => m.id === messageId) : undefined;
   if (!target) {
     if (reference.fail_if_not_exists === false) return {};
     const errors = new FormErrors();
@@ -28,14 +27,14 @@ function replyTo(world: World, channelId: string, json: unknown): Partial<APIMes
     });
     errors.throwIfAny();
   }
-  const channel = world.requireChannel(channelId).channel;
+  const guildId = guildOf(stored.channel);
   return {
     type: MessageType.Reply,
     message_reference: {
       type: MessageReferenceType.Default,
       message_id: target!.id,
       channel_id: channelId,
-      ...("guild_id" in channel && channel.guild_id ? { guild_id: channel.guild_id } : {}),
+      ...(guildId === null ? {} : { guild_id: guildId }),
     },
     referenced_message: target!,
   };
