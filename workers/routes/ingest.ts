@@ -57,11 +57,15 @@ export const signedHeaders = z.object({
     .meta({ description: "Milliseconds since the epoch when the request was signed." }),
 });
 
-/** Reads the body within the size limit and checks its signature; a Response when refused. */
-async function authenticate(c: Ctx): Promise<{ body: string } | Response> {
-  const auth = await authenticateBytes(c, INGEST_LIMITS.maxBodyBytes, (bytes) =>
-    new TextDecoder().decode(bytes),
-  );
+/**
+ * Reads the body as UTF-8 text within `maxBytes` (ingest's limit unless given) and checks its
+ * signature; a Response when refused.
+ */
+export async function authenticate(
+  c: Ctx,
+  maxBytes: number = INGEST_LIMITS.maxBodyBytes,
+): Promise<{ body: string } | Response> {
+  const auth = await authenticateBytes(c, maxBytes, (bytes) => new TextDecoder().decode(bytes));
   return auth instanceof Response ? auth : { body: auth.text };
 }
 
@@ -92,7 +96,8 @@ export async function authenticateBytes(
   return { bytes, text };
 }
 
-function parseJson(c: Ctx, body: string, schema: z.ZodType) {
+/** The body parsed as JSON and validated by `schema`, or a 400 naming what is wrong. */
+export function parseJson(c: Ctx, body: string, schema: z.ZodType) {
   let value: unknown;
   try {
     value = body === "" ? undefined : JSON.parse(body);
