@@ -59,6 +59,20 @@ export default defineConfig({
                 }),
                 PROXY_GATEWAY_USERS: "true",
               },
+              // What POST /ingest/events puts on the queue, as the consumer receives it.
+              serviceBindings: { QUEUE_RECORDER: "queue-recorder" },
+              workers: [
+                {
+                  // The consumer of wrangler.toml's GATEWAY_EVENTS queue, recording each message.
+                  name: "queue-recorder",
+                  modules: true,
+                  scriptPath: "test/fixtures/queue-recorder.js",
+                  compatibilityDate: "2026-07-01",
+                  queueConsumers: {
+                    "porchlight-gateway-events": { maxBatchSize: 100, maxBatchTimeout: 0 },
+                  },
+                },
+              ],
             },
           }),
         ],

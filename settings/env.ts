@@ -12,6 +12,7 @@ import {
 } from "../durable-objects/socket-hub/limits.ts";
 import type { TokenDirectory } from "../durable-objects/token-directory.ts";
 import type { UserPresence } from "../durable-objects/user-presence/index.ts";
+import type { ForwardedEvent } from "../schemas/gateway-events.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
 import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
 import type { GatewayRunner } from "../workers/runner-container.ts";
@@ -40,6 +41,13 @@ export interface Env {
    * before the CDN. Absent, cards fetch every image from the CDN.
    */
   CARD_IMAGES?: R2Bucket;
+  /**
+   * The queue POST /ingest/events puts the runner's forwarded gateway events on (FORWARD_EVENTS with
+   * the queue sink). A queue producer is a Worker binding, so the runner sends through the Worker and
+   * holds no Cloudflare API token; the deployment's own Worker consumes it. Absent, that route
+   * answers 503, which the runner retries.
+   */
+  GATEWAY_EVENTS?: Queue<ForwardedEvent>;
   SPOTIFY_CDN_BASE?: string;
   MEDIA_PROXY_BASE?: string;
   /** How many hub objects /socket connections are spread over. */

@@ -7,6 +7,7 @@ import { documentProxy } from "./proxy/openapi.ts";
 import { registerProxy } from "./proxy/routes.ts";
 import { registerCardImages } from "./routes/card-images.ts";
 import { registerDocs } from "./routes/docs.ts";
+import { registerGatewayEvents } from "./routes/gateway-events.ts";
 import { registerIngest } from "./routes/ingest.ts";
 import { registerInteractions } from "./routes/interactions.ts";
 import { registerLantern } from "./routes/lantern.ts";
@@ -26,6 +27,7 @@ export function createApp() {
   // And the runner's signed routes: the runner is no browser, and CORS's headers and an ETag's hash
   // of every batch's answer were CPU on each presence batch (BENCHMARKS.md, Profile).
   registerIngest(app);
+  registerGatewayEvents(app);
   registerCardImages(app);
 
   // Presence is public: any site may read it from the browser.

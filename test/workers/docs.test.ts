@@ -23,12 +23,19 @@ import { get } from "./helpers.ts";
 /** Some of the routes only the runner and Discord call (more may join them). */
 const INTERNAL_PATHS = [
   "/ingest",
+  "/ingest/events",
   "/ingest/guilds/{guild_id}/members",
   "/ingest/sessions",
   "/ingest/sockets",
   "/interactions",
 ];
-const INTERNAL_SCHEMAS = ["IngestError", "InteractionError", "GuildMembersPage"];
+const INTERNAL_SCHEMAS = [
+  "IngestError",
+  "InteractionError",
+  "GuildMembersPage",
+  "EventBatch",
+  "EventTooLarge",
+];
 const OPERATOR_ROUTES = ["GET /proxy/metrics", "POST /proxy/bots/{bot}/unlock"];
 
 const json = async (path: string) => (await (await get(path)).json()) as Document;
