@@ -26,7 +26,8 @@ import { settingsIn, workerSettingsIn } from "./lib/worker-settings.ts";
  * Discord with a simulated guild whose seeded members live (ada's playlist plays on, the others
  * change every few seconds), the gateway runner watches it, and the Worker serves the result on
  * http://127.0.0.1:8787. The emulator's application calls the Worker's /interactions, so the bot
- * works offline too. With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real
+ * works offline too. The example queue consumer runs beside the Worker and logs each gateway event
+ * forwarded to the queue. With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real
  * Discord instead. Every Worker setting set in the environment reaches the Worker
  * (lib/worker-settings.ts); npm start's own are in lib/start-settings.ts.
  */
@@ -138,6 +139,9 @@ try {
         ...fromEnvironment,
       },
       persistTo: statePath,
+      // The example consumer of the GATEWAY_EVENTS queue, logging: the events the runner forwards
+      // (FORWARD_EVENTS) through POST /ingest/events show up here, one line each.
+      queueConsumer: { onLog: (line) => console.log(`queue consumer: ${line}`) },
     }),
   );
   if (emulator && bot) await wireBot(emulator.http, worker.url, bot);
@@ -176,6 +180,7 @@ try {
   Socket     ${worker.url.replace(/^http/, "ws")}/socket
   Runner     ${runner.metrics}/metrics  ${runner.metrics}/health
   Bot        ${worker.url}/interactions
+  Queue      porchlight-gateway-events, consumed by examples/queue-consumer (its lines: "queue consumer: TYPE id")
   REST proxy ${worker.url}/proxy/api  (${proxyKeyNote(process.env)})
   ${emulator ? `Emulator   ${emulator.http}  (control: ${emulator.http}/_emulator/state; ${life})` : "Discord    real (DISCORD_TOKEN is set)"}
 `);

@@ -5,6 +5,7 @@ import { SEED } from "../../emulator/seed.ts";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/server.ts";
 import {
   newIngestSecret,
+  type QueueConsumerOptions,
   type RunnerProcess,
   runnerEnvFor,
   startRunnerProcess,
@@ -55,6 +56,8 @@ export async function startWorkerStack(
     images?: (emulatorHttp: string) => Promise<ImageServer>;
     /** The Worker's settings beyond the defaults; a function gets the running emulator (its URL and token). */
     workerVars?: Record<string, string> | ((emulator: Emulator) => Record<string, string>);
+    /** Also run examples/queue-consumer on the Worker's GATEWAY_EVENTS queue (forwarding to `forwardTo`). */
+    queueConsumer?: QueueConsumerOptions;
     /** Print the Worker's output (for debugging a run). */
     echo?: boolean;
   } = {},
@@ -74,6 +77,7 @@ export async function startWorkerStack(
         ...vars,
       },
       persistTo,
+      queueConsumer: options.queueConsumer,
       echo: options.echo,
     });
     return worker;

@@ -1,8 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { SEED_MEMBERS } from "../../emulator/seed.ts";
 import { registerCommands } from "../register-commands.ts";
 import { writePrivateEnvFile } from "./private-env-file.ts";
-import { type Child, freePort, OFFLINE_WRANGLER_ENV, spawnChild, spawnNode } from "./processes.ts";
+import {
+  type Child,
+  freePort,
+  OFFLINE_WRANGLER_ENV,
+  type SpawnOptions,
+  spawnChild,
+  spawnNode,
+} from "./processes.ts";
 
 /**
  * The whole local stack: the Discord emulator, the Worker in workerd (wrangler dev) and the
@@ -42,22 +53,112 @@ export interface WorkerProcess extends Child {
   inspectorPort: number;
 }
 
+/** The example consumer of the gateway-events queue, run beside the Worker (examples/queue-consumer). */
+export interface QueueConsumerOptions {
+  /** Where it POSTs each batch's events; unset, it logs one line per event (`TYPE id`). */
+  forwardTo?: string;
+  /** Without forwardTo: hears each line the consumer logs, without wrangler's prefix. */
+  onLog?: (line: string) => void;
+}
+
+export const QUEUE_CONSUMER_DIR = "examples/queue-consumer";
+
+/**
+ * The example consumer's wrangler.toml for a local stack, in a private temporary directory: the
+ * example's own, with `main` made absolute (the file is not beside it), batches delivered at once
+ * rather than after the example's 5 s, and FORWARD_TO as a var. A Worker that wrangler dev runs
+ * beside the first takes its vars from its own config only (--env-file is the first Worker's), and
+ * a file, unlike an argument, is not readable by every local user: a URL may carry a token.
+ */
+export function writeQueueConsumerConfig(options: QueueConsumerOptions): {
+  path: string;
+  name: string;
+  remove(): void;
+} {
+  const example = parseToml(readFileSync(join(QUEUE_CONSUMER_DIR, "wrangler.toml"), "utf8")) as {
+    name: string;
+    main: string;
+    queues: { consumers: Record<string, unknown>[] };
+    vars?: Record<string, string>;
+  };
+  const config = {
+    ...example,
+    main: resolve(QUEUE_CONSUMER_DIR, example.main),
+    queues: {
+      ...example.queues,
+      consumers: example.queues.consumers.map((consumer) => ({ ...consumer, max_batch_timeout: 0 })),
+    },
+    vars: options.forwardTo ? { ...example.vars, FORWARD_TO: options.forwardTo } : example.vars,
+  };
+  const dir = mkdtempSync(join(tmpdir(), "porchlight-consumer-"));
+  const path = join(dir, "wrangler.toml");
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    writeFileSync(path, stringifyToml(config), { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { path, name: example.name, remove };
+}
+
+/**
+ * What running the example consumer beside the Worker adds to wrangler dev: its config after the
+ * Worker's (`-c wrangler.toml -c <its config>`: the first is the one on the port), and, when it
+ * logs, wrangler's log level raised to show a Worker's console.log. That level logs every request
+ * too: those lines are not kept to explain an exit, and the consumer's own go to onLog.
+ */
+function queueConsumerSession(options: QueueConsumerOptions) {
+  const config = writeQueueConsumerConfig(options);
+  const prefix = `[${config.name}] `;
+  const logs = !options.forwardTo;
+  const spawn: Pick<SpawnOptions, "forget" | "onLine"> = logs
+    ? {
+        forget: (line) => line.startsWith("[wrangler:info] ") || line.startsWith(prefix),
+        onLine: (line) => {
+          if (line.startsWith(prefix)) options.onLog?.(line.slice(prefix.length));
+        },
+      }
+    : {};
+  return {
+    args: ["-c", "wrangler.toml", "-c", config.path],
+    logLevel: logs ? "log" : undefined,
+    spawn,
+    remove: config.remove,
+  };
+}
+
 /**
  * wrangler dev with `vars` as the Worker's settings. They reach wrangler through a private file
  * (--env-file), never its arguments, which any local user can read: INGEST_SECRET is among them, and
- * a setting named innocently may be secret too. The file is deleted once wrangler exits.
+ * a setting named innocently may be secret too. The file is deleted once wrangler exits. With
+ * `queueConsumer`, the example consumer of the gateway-events queue runs in the same session as a
+ * second Worker, so what POST /ingest/events queues is consumed locally.
  */
 export async function startWorkerProcess(options: {
   port: number;
   vars: Record<string, string>;
   persistTo: string;
+  queueConsumer?: QueueConsumerOptions;
   echo?: boolean;
 }): Promise<WorkerProcess> {
   const inspectorPort = await freePort();
   const envFile = writePrivateEnvFile(options.vars);
+  let consumer: ReturnType<typeof queueConsumerSession> | undefined;
+  try {
+    consumer = options.queueConsumer && queueConsumerSession(options.queueConsumer);
+  } catch (error) {
+    envFile.remove();
+    throw error;
+  }
+  const removeFiles = () => {
+    envFile.remove();
+    consumer?.remove();
+  };
   const args = [
     "wrangler",
     "dev",
+    ...(consumer?.args ?? []),
     "--ip",
     "127.0.0.1",
     "--port",
@@ -70,11 +171,11 @@ export async function startWorkerProcess(options: {
     String(inspectorPort),
     "--show-interactive-dev-session=false",
     "--log-level",
-    "warn",
+    consumer?.logLevel ?? "warn",
   ];
   const url = `http://127.0.0.1:${options.port}`;
-  // Also if this process exits first: spawnChild kills the group then, and the file must go with it.
-  process.once("exit", envFile.remove);
+  // Also if this process exits first: spawnChild kills the group then, and the files must go with it.
+  process.once("exit", removeFiles);
   try {
     const child = await spawnChild("npx", args, {
       label: "worker",
@@ -95,15 +196,16 @@ export async function startWorkerProcess(options: {
       readyUrl: `${url}/`,
       timeoutMs: 90_000,
       echo: options.echo,
+      ...consumer?.spawn,
     });
     child.child.once("exit", () => {
-      envFile.remove();
-      process.off("exit", envFile.remove);
+      removeFiles();
+      process.off("exit", removeFiles);
     });
     return { ...child, url, inspectorPort };
   } catch (error) {
-    envFile.remove();
-    process.off("exit", envFile.remove);
+    removeFiles();
+    process.off("exit", removeFiles);
     throw error;
   }
 }

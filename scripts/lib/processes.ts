@@ -34,6 +34,10 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Also print the child's output, each line prefixed with its label. */
   echo?: boolean;
+  /** Hears every line of output as it comes. */
+  onLine?: (line: string) => void;
+  /** Lines that explain nothing about an exit (a log of each request, say): not kept in `output`. */
+  forget?: (line: string) => boolean;
   label: string;
 }
 
@@ -71,9 +75,12 @@ export async function spawnChild(command: string, args: string[], options: Spawn
   const output: string[] = [];
   let onReadyLine: ((line: string) => void) | undefined;
   const remember = (line: string) => {
-    output.push(line);
-    if (output.length > 50) output.shift();
+    if (!options.forget?.(line)) {
+      output.push(line);
+      if (output.length > 50) output.shift();
+    }
     if (options.echo) console.log(`[${options.label}] ${line}`);
+    options.onLine?.(line);
     onReadyLine?.(line);
   };
   createInterface({ input: child.stdout! }).on("line", remember);

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandLine } from "../../../bench/lib/cpu.ts";
 import { SEED_MEMBERS } from "../../../emulator/seed.ts";
+import { ingestHeaders } from "../../../schemas/ingest-signature.ts";
 import { freePort } from "../../../scripts/lib/processes.ts";
 import { waitFor } from "../runner/helpers/wait.ts";
 
@@ -15,7 +16,8 @@ import { waitFor } from "../runner/helpers/wait.ts";
  * `npm start` as a person runs it: scripts/start.ts as a child process, whose output is read the way
  * a person reads it. One full start (the emulator, wrangler dev and the runner) checks that the
  * environment's Worker settings reach the Worker, that --fresh empties the local state it names,
- * and that the seeded members move; the busy ports never get as far as starting anything.
+ * that the seeded members move, and that the example queue consumer runs beside the Worker; the busy
+ * ports never get as far as starting anything.
  */
 
 const [ada, grace] = SEED_MEMBERS.map((member) => member.id) as [string, string];
@@ -204,13 +206,32 @@ describe("npm start -- --fresh, with Worker settings in the environment", () => 
 describe("a piece of the stack that dies", () => {
   let run: Awaited<ReturnType<typeof startReady>>;
   let stateDir: string;
+  // Known here, to sign a batch of gateway events as the runner would.
+  const secret = "start-test-ingest-secret-0123456789abcdef";
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), "porchlight-start-"));
-    run = await startReady({ LOCAL_STATE_DIR: stateDir, EMULATOR_PACE: "0" });
+    run = await startReady({ LOCAL_STATE_DIR: stateDir, EMULATOR_PACE: "0", INGEST_SECRET: secret });
   }, 150_000);
   afterAll(async () => {
     await stopStart(run?.start);
     rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("runs the example queue consumer, which logs each event put on the queue", async () => {
+    const event = {
+      id: "0:start-test:1",
+      shard: 0,
+      seq: 1,
+      type: "MESSAGE_CREATE",
+      received_at: 1,
+      data: {},
+    };
+    const body = JSON.stringify({ batch_id: "start-test", events: [event] });
+    const headers = await ingestHeaders(secret, { method: "POST", path: "/ingest/events" }, body);
+    const response = await fetch(`${run.workerUrl}/ingest/events`, { method: "POST", headers, body });
+    expect(response.status).toBe(200);
+    const line = `queue consumer: MESSAGE_CREATE ${event.id}`;
+    await waitFor("the consumer's line", () => run.start.stdout.includes(line), { timeoutMs: 20_000 });
   });
 
   it("stops the rest and says which, with its last lines, rather than serving stale data", async () => {
