@@ -32,6 +32,11 @@ export interface EmulatorConfig {
   maxGuildsPerShard: number;
   /** REST requests per second per token before the global limit answers 429. */
   restGlobalPerSecond: number;
+  /**
+   * RESUME is read and never answered, as some emulators and gateway proxies do: a client must
+   * give up and IDENTIFY on its own. Also switchable at run time (PUT /_emulator/gateway/resumes).
+   */
+  ignoreResume: boolean;
 }
 
 export const DEFAULT_CONFIG: EmulatorConfig = {
@@ -50,6 +55,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   memberRequestCooldownMs: 30_000,
   maxGuildsPerShard: 2_500,
   restGlobalPerSecond: 50,
+  ignoreResume: false,
 };
 
 /** Fills in defaults; a heartbeat timeout follows the interval unless given. */

@@ -70,6 +70,7 @@ export const ControlSchemas = {
   }),
   config: z.strictObject({
     rest_global_per_second: z.int().min(1).max(1_000_000).optional(),
+    ignore_resume: z.boolean().optional(),
   }),
   sharedFault: z.strictObject({
     /** "<METHOD> <route template>", checked against the registered routes by the handler. */
@@ -243,7 +244,8 @@ export function controlRoutes({ world, config, urls, gateway, rest, simulator }:
   app.patch("/config", json(ControlSchemas.config), (c) => {
     const body = c.req.valid("json");
     if (body.rest_global_per_second !== undefined) config.restGlobalPerSecond = body.rest_global_per_second;
-    return c.json({ rest_global_per_second: config.restGlobalPerSecond });
+    if (body.ignore_resume !== undefined) config.ignoreResume = body.ignore_resume;
+    return c.json({ rest_global_per_second: config.restGlobalPerSecond, ignore_resume: config.ignoreResume });
   });
 
   app.post("/rest/reset", (c) => {

@@ -108,6 +108,10 @@ export class SessionCommands {
 
   resume(connection: Connection, d: unknown): void {
     this.#counters.resumes += 1;
+    if (this.#config.ignoreResume) {
+      this.#counters.resumes_ignored += 1;
+      return;
+    }
     const request = parseResume(d, this.#world.application.botToken);
     if (isRejection(request)) {
       connection.close(request.close, request.reason);

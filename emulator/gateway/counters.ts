@@ -10,6 +10,8 @@ export interface GatewayCounters {
   identifies_throttled: number;
   /** RESUME payloads received. */
   resumes: number;
+  /** RESUMEs left unanswered because config.ignoreResume is on. */
+  resumes_ignored: number;
   /** RESUMEs that replayed and ended in RESUMED. */
   resumed: number;
   /** Dispatches re-sent by RESUMEs. */
@@ -39,6 +41,7 @@ export function newCounters(): GatewayCounters {
     identifies: 0,
     identifies_throttled: 0,
     resumes: 0,
+    resumes_ignored: 0,
     resumed: 0,
     replayed: 0,
     invalid_sessions: 0,

@@ -191,6 +191,7 @@ export class EmulatedGateway implements Gateway, ConnectionEvents {
         buffered: session.buffered,
         large_threshold: session.largeThreshold,
         acks_dropped: connection?.acksDropped ?? false,
+        identified_at: session.startedAt,
       };
     });
   }

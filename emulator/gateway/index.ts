@@ -30,6 +30,8 @@ export interface ShardState {
   large_threshold: number;
   /** The dropAcks control is in force on the attached connection. */
   acks_dropped: boolean;
+  /** When IDENTIFY started the session, ms since the epoch. */
+  identified_at: number;
 }
 
 export interface Gateway {

@@ -14,6 +14,8 @@ export interface FrameSink {
  */
 export class Session {
   readonly id = randomBytes(16).toString("hex");
+  /** When IDENTIFY started it (ms since the epoch): tests read identify spacing from it. */
+  readonly startedAt = Date.now();
   readonly shardId: number;
   readonly shardCount: number;
   readonly shardGiven: boolean;

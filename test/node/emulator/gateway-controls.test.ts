@@ -51,6 +51,22 @@ describe("reconnect", () => {
   });
 });
 
+describe("ignore_resume", () => {
+  it("reads RESUME and never answers it, as some gateways do, until switched off", async () => {
+    const { client, ready } = await identified();
+    await client.close(4321);
+    emulator.config.ignoreResume = true;
+    const ignored = await resumeOnNewConnection(ready.d.session_id, 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // HELLO only: no replay, no RESUMED, no op 9, and the socket stays open for heartbeats.
+    expect(ignored.frames.map((frame) => frame.op)).toEqual([GatewayOpcodes.Hello]);
+    expect(emulator.gateway.counters()).toMatchObject({ resumes: 1, resumes_ignored: 1, resumed: 0 });
+    emulator.config.ignoreResume = false;
+    const answered = await resumeOnNewConnection(ready.d.session_id, 2);
+    await answered.waitForDispatch("RESUMED");
+  });
+});
+
 describe("invalidate", () => {
   it("with resumable=true sends op 9 true and takes a RESUME on the same socket", async () => {
     const { client, ready } = await identified();
@@ -136,6 +152,7 @@ describe("introspection", () => {
         buffered: 2,
         large_threshold: 100,
         acks_dropped: false,
+        identified_at: expect.any(Number),
       },
     ]);
     await client.close(4321);

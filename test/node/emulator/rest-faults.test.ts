@@ -288,14 +288,21 @@ describe("live knobs", () => {
   it("PATCH /config sets the global limit on a running emulator", async () => {
     await start();
     const set = await control("PATCH", "/config", { rest_global_per_second: 2 });
-    expect(set).toEqual({ status: 200, body: { rest_global_per_second: 2 } });
+    expect(set).toEqual({ status: 200, body: { rest_global_per_second: 2, ignore_resume: false } });
     expect(emulator.config.restGlobalPerSecond).toBe(2);
     const replies: RestReply[] = [];
     while (replies.length < 50 && replies.at(-1)?.status !== 429)
       replies.push(await callRest(emulator, "GET", "/users/@me"));
     expect(replies.at(-1)!.headers.get("X-RateLimit-Scope")).toBe("global");
     // An empty body changes nothing and reports the value.
-    expect((await control("PATCH", "/config", {})).body).toEqual({ rest_global_per_second: 2 });
+    expect((await control("PATCH", "/config", {})).body).toEqual({
+      rest_global_per_second: 2,
+      ignore_resume: false,
+    });
+    expect((await control("PATCH", "/config", { ignore_resume: true })).body).toMatchObject({
+      ignore_resume: true,
+    });
+    expect(emulator.config.ignoreResume).toBe(true);
   });
 
   it.each([
@@ -303,6 +310,7 @@ describe("live knobs", () => {
     [{ rest_global_per_second: 1.5 }],
     [{ rest_global_per_second: "50" }],
     [{ global: 5 }],
+    [{ ignore_resume: "yes" }],
   ])("PATCH /config refuses %j with 400", async (body) => {
     await start();
     const { status, body: error } = await control("PATCH", "/config", body);
