@@ -1,11 +1,19 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import {
+  ActivityType,
+  type GatewayPresenceUpdateData,
+  type PresenceUpdateStatus,
+} from "discord-api-types/v10";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { LEASE_TTL_MS, RunnerId } from "../schemas/gateway-sessions.ts";
 import { Snowflake } from "../schemas/snowflake.ts";
 import { DEFAULT_SHAPING_OPTIONS, type ShapingOptions } from "../schemas/user-state.ts";
+import { EVENT_SINK_NAMES, type EventSinkName } from "./event-sinks.ts";
+import { PRESENCE_INTENTS } from "./gateway.ts";
+import { intentsForEvents, parseForwardEvents, parseIntents } from "./intents.ts";
 
 /**
  * The runner's settings: one zod schema, fed from a TOML file and the environment. Every setting has
@@ -72,6 +80,28 @@ export function parseShardIds(parts: string[]): number[] | null {
   return ids;
 }
 
+/** A setting's value through one of intents.ts's readers: its error becomes the setting's. */
+function checked<T>(read: (value: never) => { error: string } | T) {
+  return (value: unknown, ctx: z.RefinementCtx): T => {
+    const result = read(value as never);
+    if (result && typeof result === "object" && "error" in result) {
+      ctx.addIssue({ code: "custom", message: result.error });
+      return z.NEVER;
+    }
+    return result as T;
+  };
+}
+
+/** The bot's own presence (Spectacles' [presence]): PRESENCE_ACTIVITY_TYPE's names. */
+const ACTIVITY_TYPES = {
+  playing: ActivityType.Playing,
+  listening: ActivityType.Listening,
+  watching: ActivityType.Watching,
+  competing: ActivityType.Competing,
+  custom: ActivityType.Custom,
+} as const;
+const PRESENCE_STATUSES = ["online", "idle", "dnd", "invisible"] as const;
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -90,7 +120,21 @@ export const Settings = z
       .min(1, { error: "is required (the bot token)" })
       .regex(/^\S+$/, { error: "must not contain whitespace" }),
     DISCORD_API_BASE: httpUrl("a URL such as https://discord.com/api").default("https://discord.com/api"),
-    SHARD_COUNT: integer(1, MAX_SHARDS, 1),
+    // "auto": GET /gateway/bot's recommendation, read when the runner starts.
+    SHARD_COUNT: z
+      .unknown()
+      .optional()
+      .transform((value, ctx): number | "auto" => {
+        if (typeof value === "string" && value.trim().toLowerCase() === "auto") return "auto";
+        const count = integer(1, MAX_SHARDS, 1).safeParse(value);
+        if (count.success) return count.data;
+        const message = count.error.issues[0]?.message ?? "is invalid";
+        ctx.addIssue({
+          code: "custom",
+          message: message.startsWith("must be a whole number") ? `${message}, or "auto"` : message,
+        });
+        return z.NEVER;
+      }),
     SHARD_IDS: list(z.string())
       .transform((parts, ctx) => {
         const ids = parseShardIds(parts);
@@ -105,11 +149,43 @@ export const Settings = z
       .refine((ids) => ids.length > 0, { error: "is required: at least one guild id" })
       .refine((ids) => ids.length <= MAX_MONITORED_GUILDS, {
         error: `must list at most ${MAX_MONITORED_GUILDS} guilds`,
-      }),
-    INGEST_URL: httpUrl("the Worker's ingest URL, e.g. https://porchlight.example/ingest"),
+      })
+      .optional(),
+    INGEST_URL: httpUrl("the Worker's ingest URL, e.g. https://porchlight.example/ingest").optional(),
     INGEST_SECRET: z
       .string({ error: "is required (the shared ingest secret)" })
-      .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` }),
+      .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` })
+      .optional(),
+    // Spectacles' `events`: dispatches forwarded to EVENT_SINKS beside the presence path.
+    FORWARD_EVENTS: list(z.string()).transform(checked(parseForwardEvents)).default({ events: [] }),
+    EVENT_SINKS: list(
+      z.enum(EVENT_SINK_NAMES, { error: `must list sinks among ${EVENT_SINK_NAMES.join(", ")}` }),
+    )
+      .refine((sinks) => sinks.length > 0, { error: `must name a sink: ${EVENT_SINK_NAMES.join(", ")}` })
+      .default(["stdout"]),
+    // Intents beyond what the presence path and FORWARD_EVENTS need (MessageContent, say).
+    INTENTS: z
+      .union([z.string(), z.number(), z.array(z.string())], { error: "must be intent names or a bitfield" })
+      .transform(checked(parseIntents))
+      .optional(),
+    COMPRESSION: z
+      .enum(["zlib-stream", "none"], { error: 'must be "zlib-stream" or "none"' })
+      .default("zlib-stream"),
+    RESUME_TIMEOUT_MS: integer(1_000, 600_000, 15_000),
+    PRESENCE_STATUS: z
+      .enum(PRESENCE_STATUSES, { error: `must be one of ${PRESENCE_STATUSES.join(", ")}` })
+      .optional(),
+    PRESENCE_ACTIVITY: z
+      .string({ error: "must be the activity's text" })
+      .trim()
+      .min(1, { error: "must not be empty" })
+      .max(128, { error: "must be at most 128 characters" })
+      .optional(),
+    PRESENCE_ACTIVITY_TYPE: z
+      .enum(Object.keys(ACTIVITY_TYPES) as [keyof typeof ACTIVITY_TYPES], {
+        error: `must be one of ${Object.keys(ACTIVITY_TYPES).join(", ")}`,
+      })
+      .default("playing"),
     FLUSH_WINDOW_MS: integer(0, 10_000, 0),
     RETRY_BASE_MS: integer(10, 60_000, 250),
     RETRY_CAP_MS: integer(100, 3_600_000, 30_000),
@@ -141,17 +217,18 @@ export const Settings = z
     ),
   })
   .superRefine((settings, ctx) => {
+    const count = settings.SHARD_COUNT === "auto" ? MAX_SHARDS : settings.SHARD_COUNT;
     for (const id of settings.SHARD_IDS ?? []) {
-      if (id >= settings.SHARD_COUNT) {
+      if (id >= count) {
         ctx.addIssue({
           code: "custom",
           path: ["SHARD_IDS"],
-          message: `shard ${id} does not exist: ids run from 0 to SHARD_COUNT - 1 (${settings.SHARD_COUNT - 1})`,
+          message: `shard ${id} does not exist: ids run from 0 to SHARD_COUNT - 1 (${count - 1})`,
         });
         return;
       }
     }
-    const ids = settings.SHARD_IDS ?? { length: settings.SHARD_COUNT };
+    const ids = settings.SHARD_IDS ?? { length: settings.SHARD_COUNT === "auto" ? 0 : settings.SHARD_COUNT };
     if (ids.length > MAX_SHARDS_PER_RUNNER) {
       ctx.addIssue({
         code: "custom",
@@ -169,13 +246,22 @@ export const Settings = z
 
 export type SettingName = keyof z.input<typeof Settings>;
 
-/** Settings without a default, and what each one is. */
-const REQUIRED: Partial<Record<SettingName, string>> = {
-  DISCORD_TOKEN: "the bot token",
-  MONITORED_GUILD_IDS: "the guilds whose members are watched",
-  INGEST_URL: "the Worker's ingest URL",
-  INGEST_SECRET: "the shared ingest secret",
-};
+/**
+ * Settings without a default that this configuration needs, and what each one is. A runner that only
+ * forwards events needs no guilds to watch, and no Worker unless a sink or its sessions live there.
+ */
+function requiredSettings(raw: Record<string, unknown>): Partial<Record<SettingName, string>> {
+  const required: Partial<Record<SettingName, string>> = { DISCORD_TOKEN: "the bot token" };
+  const presence = raw.FORWARD_EVENTS === undefined || raw.MONITORED_GUILD_IDS !== undefined;
+  if (presence) required.MONITORED_GUILD_IDS = "the guilds whose members are watched";
+  const sinks = String(raw.EVENT_SINKS ?? "");
+  const sessionsInWorker = raw.SESSION_STORE === undefined || String(raw.SESSION_STORE).trim() === "worker";
+  if (presence || sessionsInWorker || (raw.FORWARD_EVENTS !== undefined && sinks.includes("queue"))) {
+    required.INGEST_URL = "the Worker's ingest URL";
+    required.INGEST_SECRET = "the shared ingest secret";
+  }
+  return required;
+}
 export const SETTING_NAMES = Object.keys(Settings.shape) as SettingName[];
 
 export type SessionStoreSetting = { kind: "worker" } | { kind: "file"; path: string };
@@ -183,11 +269,25 @@ export type SessionStoreSetting = { kind: "worker" } | { kind: "file"; path: str
 export interface RunnerConfig {
   discordToken: string;
   discordApiBase: string;
-  shardCount: number;
-  shardIds: number[];
+  /** "auto": GET /gateway/bot's recommendation (resolveShards). */
+  shardCount: number | "auto";
+  /** null: every shard of the count (known once "auto" is resolved). */
+  shardIds: number[] | null;
+  /** Empty: no presence path, only FORWARD_EVENTS. */
   monitoredGuildIds: string[];
-  ingestUrl: string;
-  ingestSecret: string;
+  /** null only for a runner that needs no Worker (events to stdout, sessions in a file). */
+  ingestUrl: string | null;
+  ingestSecret: string | null;
+  /** Dispatch names forwarded to `eventSinks`. */
+  forwardEvents: string[];
+  eventSinks: EventSinkName[];
+  /** Everything IDENTIFY asks for: the presence path's, the forwarded events', and INTENTS. */
+  intents: number;
+  /** Transport compression (zlib-stream). */
+  compress: boolean;
+  resumeTimeoutMs: number;
+  /** The bot's own presence, sent with IDENTIFY; null: Discord's default. */
+  presence: GatewayPresenceUpdateData | null;
   flushWindowMs: number;
   retryBaseMs: number;
   retryCapMs: number;
@@ -242,7 +342,8 @@ export function parseConfig({ env, file }: ConfigSources): RunnerConfig {
     origin.set(name, `${name} (environment)`);
   }
 
-  for (const [name, what] of Object.entries(REQUIRED)) {
+  const required = requiredSettings(raw);
+  for (const [name, what] of Object.entries(required)) {
     if (raw[name] === undefined) {
       problems.push(
         `${name}: is required (${what}); set it in the environment or as ${toKey(name)} in the config file`,
@@ -253,7 +354,7 @@ export function parseConfig({ env, file }: ConfigSources): RunnerConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const [name = "config", ...rest] = issue.path.map(String);
-      if (raw[name] === undefined && name in REQUIRED) continue;
+      if (raw[name] === undefined && name in required) continue;
       // A list item is named by its position, counting from 1 as a person would.
       const item = rest.length > 0 && /^\d+$/.test(rest[0]!) ? ` item ${Number(rest[0]) + 1}` : "";
       problems.push(`${origin.get(name) ?? name}${item}: ${issue.message}`);
@@ -261,14 +362,25 @@ export function parseConfig({ env, file }: ConfigSources): RunnerConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   const s = parsed.data!;
+  const monitoredGuildIds = [...new Set(s.MONITORED_GUILD_IDS ?? [])];
+  const forwardEvents = s.FORWARD_EVENTS.events;
   return {
     discordToken: s.DISCORD_TOKEN,
     discordApiBase: s.DISCORD_API_BASE,
     shardCount: s.SHARD_COUNT,
-    shardIds: s.SHARD_IDS ?? Array.from({ length: s.SHARD_COUNT }, (_, id) => id),
-    monitoredGuildIds: [...new Set(s.MONITORED_GUILD_IDS)],
-    ingestUrl: s.INGEST_URL,
-    ingestSecret: s.INGEST_SECRET,
+    shardIds: s.SHARD_IDS ?? (s.SHARD_COUNT === "auto" ? null : allShards(s.SHARD_COUNT)),
+    monitoredGuildIds,
+    ingestUrl: s.INGEST_URL ?? null,
+    ingestSecret: s.INGEST_SECRET ?? null,
+    forwardEvents,
+    eventSinks: [...new Set(s.EVENT_SINKS)],
+    intents:
+      (monitoredGuildIds.length > 0 ? PRESENCE_INTENTS : 0) |
+      intentsForEvents(forwardEvents) |
+      (s.INTENTS?.bits ?? 0),
+    compress: s.COMPRESSION === "zlib-stream",
+    resumeTimeoutMs: s.RESUME_TIMEOUT_MS,
+    presence: botPresence(s.PRESENCE_STATUS, s.PRESENCE_ACTIVITY, s.PRESENCE_ACTIVITY_TYPE),
     flushWindowMs: s.FLUSH_WINDOW_MS,
     retryBaseMs: s.RETRY_BASE_MS,
     retryCapMs: s.RETRY_CAP_MS,
@@ -296,6 +408,33 @@ export function parseConfig({ env, file }: ConfigSources): RunnerConfig {
             },
           }
         : null,
+  };
+}
+
+export function allShards(count: number): number[] {
+  return Array.from({ length: count }, (_, id) => id);
+}
+
+/** IDENTIFY's presence from PRESENCE_*; a custom status carries its text as `state`, as Discord shows it. */
+function botPresence(
+  status: (typeof PRESENCE_STATUSES)[number] | undefined,
+  activity: string | undefined,
+  type: keyof typeof ACTIVITY_TYPES,
+): GatewayPresenceUpdateData | null {
+  if (status === undefined && activity === undefined) return null;
+  const activities =
+    activity === undefined
+      ? []
+      : [
+          type === "custom"
+            ? { name: "Custom Status", type: ActivityType.Custom, state: activity }
+            : { name: activity, type: ACTIVITY_TYPES[type] },
+        ];
+  return {
+    since: null,
+    afk: false,
+    status: (status ?? "online") as PresenceUpdateStatus,
+    activities,
   };
 }
 

@@ -19,9 +19,24 @@ import type { ReconcileState } from "./reconciler.ts";
 export interface HealthInput {
   shards: Map<number, ShardState>;
   expectedShards: number[];
-  forwarding: ForwardState;
+  /** The presence path's forwarding; null for a runner that only forwards events. */
+  forwarding: ForwardState | null;
   reconciliation?: ReconcileState;
+  /** FORWARD_EVENTS' sinks: what each has not delivered yet, and how long the oldest has waited. */
+  eventSinks?: EventSinkHealth[];
 }
+
+export interface EventSinkHealth {
+  sink: string;
+  pending: number;
+  lagSeconds: number;
+}
+
+/**
+ * A sink whose oldest event has waited this long is reported as a warning: its events are kept
+ * (and their sequences held), and a restart would not make the Worker or a pipe take them.
+ */
+export const EVENT_SINK_LAG_WARNING_SECONDS = 30;
 
 export interface HealthReport {
   healthy: boolean;
@@ -41,6 +56,7 @@ export interface HealthReport {
       detail?: string;
     } | null;
     dropped: { batches: number; deltas: number };
+    event_sinks: Record<string, { pending: number; lag_seconds: number }>;
   };
 }
 
@@ -52,10 +68,19 @@ export function evaluateHealth(input: HealthInput): HealthReport {
     shards[String(shardId)] = state;
     if (state !== "ready") problems.push(`shard ${shardId} is ${state}`);
   }
-  const { bufferedUsers, last, dropped } = input.forwarding;
+  const { bufferedUsers, last, dropped } = input.forwarding ?? NOTHING_FORWARDED;
   const forwardProblem = last ? describeForward(last, bufferedUsers) : null;
   if (forwardProblem) problems.push(forwardProblem);
   const warnings = (input.reconciliation?.failing ?? []).map(describeReconcileFailure);
+  const eventSinks: HealthReport["body"]["event_sinks"] = {};
+  for (const { sink, pending, lagSeconds } of input.eventSinks ?? []) {
+    eventSinks[sink] = { pending, lag_seconds: Math.round(lagSeconds * 1000) / 1000 };
+    if (lagSeconds >= EVENT_SINK_LAG_WARNING_SECONDS) {
+      warnings.push(
+        `the ${sink} sink has not delivered ${pending} events, the oldest for ${Math.round(lagSeconds)} s; they are kept and replayed after a restart`,
+      );
+    }
+  }
   return {
     healthy: problems.length === 0,
     body: {
@@ -74,9 +99,12 @@ export function evaluateHealth(input: HealthInput): HealthReport {
           }
         : null,
       dropped,
+      event_sinks: eventSinks,
     },
   };
 }
+
+const NOTHING_FORWARDED: ForwardState = { bufferedUsers: 0, last: null, dropped: { batches: 0, deltas: 0 } };
 
 function describeForward(last: NonNullable<ForwardState["last"]>, buffered: number): string | null {
   const detail = last.detail ?? last.reason ?? "";
@@ -116,6 +144,7 @@ export function standbyHealth(problem: string | null): HealthReport {
       buffered_users: 0,
       last_forward: null,
       dropped: { batches: 0, deltas: 0 },
+      event_sinks: {},
     },
   };
 }

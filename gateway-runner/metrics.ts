@@ -29,10 +29,18 @@ export type ConfigurationFault = (typeof CONFIGURATION_FAULTS)[number];
 
 export type RunnerMetrics = ReturnType<typeof createMetrics>;
 
+/** What the event sink gauges read of a sink (event-sinks.ts). */
+interface SinkGauge {
+  readonly name: string;
+  readonly pending: number;
+  readonly oldestPendingAt: number | null;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "porchlight_runner_" });
   let shardStates: () => Promise<Map<number, ShardState>> = async () => new Map();
+  let eventSinks: () => readonly SinkGauge[] = () => [];
 
   const metrics = {
     registry,
@@ -137,12 +145,71 @@ export function createMetrics() {
       help: "Card images queued, being copied, or waiting to retry.",
       registers: [registry],
     }),
+    eventsForwarded: new Counter({
+      name: "porchlight_runner_events_forwarded_total",
+      help: "FORWARD_EVENTS dispatches a sink has for good, by dispatch type and sink.",
+      labelNames: ["type", "sink"] as const,
+      registers: [registry],
+    }),
+    eventsDropped: new Counter({
+      name: "porchlight_runner_events_dropped_total",
+      help: "Forwarded events given up on, by sink and reason: too_large (over a queue message's limit), rejected (400) and too_large (413) batches.",
+      labelNames: ["sink", "reason"] as const,
+      registers: [registry],
+    }),
+    eventRedeliveries: new Counter({
+      name: "porchlight_runner_event_redeliveries_total",
+      help: "Events sent to a sink again after an attempt that failed (consumers drop the duplicates by id).",
+      labelNames: ["sink"] as const,
+      registers: [registry],
+    }),
+    eventBatchesFailed: new Counter({
+      name: "porchlight_runner_event_batches_failed_total",
+      help: "Queue sink batches the Worker did not take, by reason (as batches_failed).",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    eventSinkLatency: new Histogram({
+      name: "porchlight_runner_event_sink_latency_seconds",
+      help: "From receiving a dispatch to its sink having it, by sink.",
+      labelNames: ["sink"] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    eventSinkPending: new Gauge({
+      name: "porchlight_runner_event_sink_pending",
+      help: "Forwarded events a sink does not have yet, by sink.",
+      labelNames: ["sink"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const sink of eventSinks()) this.set({ sink: sink.name }, sink.pending);
+      },
+    }),
+    eventSinkLag: new Gauge({
+      name: "porchlight_runner_event_sink_lag_seconds",
+      help: "How long the oldest event a sink does not have yet has waited, by sink (0 when none waits).",
+      labelNames: ["sink"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const now = performance.now();
+        for (const sink of eventSinks()) {
+          const oldest = sink.oldestPendingAt;
+          this.set({ sink: sink.name }, oldest === null ? 0 : (now - oldest) / 1000);
+        }
+      },
+    }),
     checkpoints: new Counter({
       name: "porchlight_runner_checkpoints_total",
       help: "Session checkpoints written to the session store, by outcome.",
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    /** The sinks the pending and lag gauges read; the runner sets them once they exist. */
+    readEventSinksFrom(source: () => readonly SinkGauge[]): void {
+      eventSinks = source;
+    },
     /** Where the shard-state gauge reads from; the gateway sets it once it exists. */
     readShardStatesFrom(source: () => Promise<Map<number, ShardState>>): void {
       shardStates = source;

@@ -1,19 +1,23 @@
 import { GatewayOpcodes } from "discord-api-types/v10";
 import { CardImageSync } from "./card-image-sync.ts";
 import { Checkpointer } from "./checkpointer.ts";
-import type { RunnerConfig } from "./config.ts";
+import { allShards, type RunnerConfig } from "./config.ts";
+import { EventForwarder } from "./event-forwarder.ts";
+import { type EventSink, StdoutSink } from "./event-sinks.ts";
 import { FileSessionStore } from "./file-session-store.ts";
 import { Forwarder } from "./forwarder.ts";
-import { Gateway } from "./gateway.ts";
+import { Gateway, gatewayRest, recommendedShardCount } from "./gateway.ts";
 import { evaluateHealth, type HealthReport, standbyHealth } from "./health.ts";
 import { HttpLeaseClient } from "./http-lease-client.ts";
 import { type OpsServer, startOpsServer } from "./http-server.ts";
 import { HttpSessionStore } from "./http-session-store.ts";
+import { intentNames } from "./intents.ts";
 import { createLogger, describeError, type Logger } from "./log.ts";
 import { MemberRequests } from "./member-requests.ts";
 import { createMetrics, type RunnerMetrics } from "./metrics.ts";
 import { PresencePipeline, shardOf } from "./pipeline.ts";
 import { PresenceRouter } from "./presence-router.ts";
+import { QueueSink } from "./queue-sink.ts";
 import { Reconciler } from "./reconciler.ts";
 import { SequenceTracker } from "./sequence-tracker.ts";
 import { SessionCache } from "./session-cache.ts";
@@ -23,14 +27,50 @@ import { WorkerMembers } from "./worker-members.ts";
 
 /**
  * The composition root: builds every part from the config and wires them together. The data flows
- * gateway → pipeline (router, member requests) → forwarder → Worker; acknowledgements flow back to
- * the sequence tracker, whose checkpoints the checkpointer persists.
+ * gateway → pipeline (router, member requests) → forwarder → Worker, and, for FORWARD_EVENTS,
+ * gateway → event forwarder → each sink; acknowledgements flow back to the sequence tracker, whose
+ * checkpoints the checkpointer persists.
  */
 
 export interface RunnerOptions {
   log?: Logger;
   /** Replaces the store SESSION_STORE names. */
   sessionStore?: SessionStore;
+  /** Where the stdout sink writes (tests); process.stdout by default. */
+  stdout?: NodeJS.WritableStream & import("node:stream").Writable;
+}
+
+/** A config whose shards are known (SHARD_COUNT=auto read from GET /gateway/bot). */
+export type ResolvedConfig = RunnerConfig & { shardCount: number; shardIds: number[] };
+
+export async function resolveShards(
+  config: RunnerConfig,
+  fetchCount: () => Promise<number>,
+): Promise<ResolvedConfig> {
+  let shardCount = config.shardCount;
+  if (shardCount === "auto") {
+    try {
+      shardCount = await fetchCount();
+    } catch (error) {
+      throw new Error(`SHARD_COUNT=auto: GET /gateway/bot failed: ${describeError(error)}`);
+    }
+  }
+  const shardIds = config.shardIds ?? allShards(shardCount);
+  const missing = shardIds.find((id) => id >= shardCount);
+  if (missing !== undefined) {
+    throw new Error(
+      `SHARD_IDS names shard ${missing}, but Discord recommends ${shardCount} shards (SHARD_COUNT=auto)`,
+    );
+  }
+  return { ...config, shardCount, shardIds };
+}
+
+/** The Worker's URL and secret; config validation requires them wherever this is called. */
+function ingestOf(config: RunnerConfig): { url: string; secret: string } {
+  if (config.ingestUrl === null || config.ingestSecret === null) {
+    throw new Error("INGEST_URL and INGEST_SECRET are required for this configuration");
+  }
+  return { url: config.ingestUrl, secret: config.ingestSecret };
 }
 
 export interface Runner {
@@ -49,17 +89,20 @@ export interface Runner {
   shutdown(): Promise<{ drained: boolean }>;
 }
 
-export function createSessionStore(config: RunnerConfig): SessionStore {
-  return config.sessionStore.kind === "worker"
-    ? new HttpSessionStore(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs, {
-        shardIds: config.shardIds,
-        runnerId: config.runnerId,
-      })
-    : new FileSessionStore(config.sessionStore.path);
+export function createSessionStore(config: ResolvedConfig): SessionStore {
+  if (config.sessionStore.kind === "file") return new FileSessionStore(config.sessionStore.path);
+  const ingest = ingestOf(config);
+  return new HttpSessionStore(ingest.url, ingest.secret, config.ingestTimeoutMs, {
+    shardIds: config.shardIds,
+    runnerId: config.runnerId,
+  });
 }
 
-export async function startRunner(config: RunnerConfig, options: RunnerOptions = {}): Promise<Runner> {
-  const log = options.log ?? createLogger(config.logLevel);
+export async function startRunner(given: RunnerConfig, options: RunnerOptions = {}): Promise<Runner> {
+  const log = options.log ?? createLogger(given.logLevel);
+  const config = await resolveShards(given, () =>
+    recommendedShardCount(gatewayRest(given.discordApiBase, given.discordToken)),
+  );
   const metrics = createMetrics();
   const tracker = new SequenceTracker();
   const sessions = new SessionCache(tracker);
@@ -69,7 +112,7 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
   const lease =
     config.sessionStore.kind === "worker"
       ? new ShardLease({
-          client: new HttpLeaseClient(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs),
+          client: new HttpLeaseClient(ingestOf(config).url, ingestOf(config).secret, config.ingestTimeoutMs),
           runnerId: config.runnerId,
           shardIds: config.shardIds,
           ttlMs: config.leaseTtlMs,
@@ -103,73 +146,30 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     });
   }
 
-  const forwarder = new Forwarder({
-    ingestUrl: config.ingestUrl,
-    secret: config.ingestSecret,
-    flushWindowMs: config.flushWindowMs,
-    backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
-    timeoutMs: config.ingestTimeoutMs,
-    release: (hold) => tracker.release(hold),
-    metrics,
-    log,
-  });
-  // Only the guilds on this runner's shards: the others' events go to another runner, and their
-  // member lists, never arriving here, must not hold reconciliation back.
-  const router = new PresenceRouter(
-    config.monitoredGuildIds.filter((guildId) =>
-      config.shardIds.includes(shardOf(guildId, config.shardCount)),
-    ),
-  );
-  const requests = new MemberRequests({
-    send: (shardId, d) => gateway.send(shardId, { op: GatewayOpcodes.RequestGuildMembers, d }),
-    metrics,
-    log,
-  });
-  const workerMembers = new WorkerMembers(config.ingestUrl, config.ingestSecret, config.ingestTimeoutMs);
-  const reconciler = new Reconciler({
-    fetchMembers: (guildId) => workerMembers.of(guildId),
-    reconcile: (guildId, ids) => router.reconcile(guildId, ids),
-    ready: () => router.loadingGuilds().length === 0,
-    deliver: (updates) => pipeline.onReconciled(updates),
-    backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
-    metrics,
-    log,
-  });
-  const images =
-    config.cardImages &&
-    new CardImageSync({
-      ingestUrl: config.ingestUrl,
-      secret: config.ingestSecret,
-      shaping: config.cardImages.shaping,
-      concurrency: config.cardImages.concurrency,
-      backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
-      timeoutMs: config.ingestTimeoutMs,
-      metrics,
-      log,
-    });
-  const pipeline = new PresencePipeline({
-    router,
-    requests,
-    reconciler,
-    tracker,
-    forwarder,
-    images,
-    metrics,
-    log,
-    shardCount: config.shardCount,
-  });
+  const presence =
+    config.monitoredGuildIds.length > 0
+      ? buildPresencePath(config, { tracker, metrics, log, gateway: () => gateway })
+      : null;
+  const events = buildEventForwarder(config, { tracker, sessions, metrics, log, stdout: options.stdout });
   const gateway = new Gateway(
     {
       token: config.discordToken,
       apiBase: config.discordApiBase,
+      intents: config.intents,
       shardCount: config.shardCount,
       shardIds: config.shardIds,
+      compress: config.compress,
+      presence: config.presence,
+      resumeTimeoutMs: config.resumeTimeoutMs,
       sessions,
       log,
     },
     {
-      dispatch: (shardId, payload, receivedAt) => pipeline.onDispatch(shardId, payload, receivedAt),
-      resumed: (shardId) => pipeline.onResumed(shardId),
+      dispatch: (shardId, payload, receivedAt) => {
+        presence?.pipeline.onDispatch(shardId, payload, receivedAt);
+        events?.onDispatch(shardId, payload, receivedAt);
+      },
+      resumed: (shardId) => presence?.pipeline.onResumed(shardId),
     },
   );
   metrics.readShardStatesFrom(() => gateway.states());
@@ -187,13 +187,22 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
       : evaluateHealth({
           shards: await gateway.states(),
           expectedShards: config.shardIds,
-          forwarding: forwarder.state,
-          reconciliation: reconciler.state,
+          forwarding: presence?.forwarder.state ?? null,
+          reconciliation: presence?.reconciler.state,
+          eventSinks: events?.sinks.map((sink) => ({
+            sink: sink.name,
+            pending: sink.pending,
+            lagSeconds: sink.oldestPendingAt === null ? 0 : (performance.now() - sink.oldestPendingAt) / 1000,
+          })),
         });
   log.info("gateway runner starting", {
     shards: config.shardIds.join(","),
     shard_count: config.shardCount,
     monitored_guilds: config.monitoredGuildIds.length,
+    forward_events: config.forwardEvents.join(","),
+    event_sinks: config.forwardEvents.length > 0 ? config.eventSinks.join(",") : "",
+    intents: intentNames(config.intents).join(","),
+    compression: config.compress ? "zlib-stream" : "none",
     ops: `http://${config.metricsHost}:${ops.port}`,
   });
 
@@ -231,10 +240,16 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
     shutdown() {
       shutdown ??= (async () => {
         stopping = true;
-        pipeline.stopAccepting();
-        const drained = await forwarder.drain(config.shutdownTimeoutMs);
-        forwarder.stop();
-        if (!drained) log.warn("shutdown timeout: undelivered deltas will be replayed after the resume");
+        presence?.pipeline.stopAccepting();
+        events?.stopAccepting();
+        const [deltas, forwarded] = await Promise.all([
+          presence?.forwarder.drain(config.shutdownTimeoutMs) ?? true,
+          events?.drain(config.shutdownTimeoutMs) ?? true,
+        ]);
+        const drained = deltas && forwarded;
+        presence?.forwarder.stop();
+        events?.stop();
+        if (!drained) log.warn("shutdown timeout: what was not delivered will be replayed after the resume");
         await checkpointer.stop();
         await gateway.suspend();
         await lease?.release();
@@ -245,4 +260,102 @@ export async function startRunner(config: RunnerConfig, options: RunnerOptions =
       return shutdown;
     },
   };
+}
+
+interface PathDeps {
+  tracker: SequenceTracker;
+  metrics: RunnerMetrics;
+  log: Logger;
+}
+
+/**
+ * The presence path: router, member requests and reconciliation, feeding the forwarder to the
+ * Worker's /ingest. Only the guilds on this runner's shards: the others' events go to another
+ * runner, and their member lists, never arriving here, must not hold reconciliation back.
+ */
+function buildPresencePath(config: ResolvedConfig, deps: PathDeps & { gateway: () => Gateway }) {
+  const { tracker, metrics, log } = deps;
+  const ingest = ingestOf(config);
+  const forwarder = new Forwarder({
+    ingestUrl: ingest.url,
+    secret: ingest.secret,
+    flushWindowMs: config.flushWindowMs,
+    backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+    timeoutMs: config.ingestTimeoutMs,
+    release: (hold) => tracker.release(hold),
+    metrics,
+    log,
+  });
+  const router = new PresenceRouter(
+    config.monitoredGuildIds.filter((guildId) =>
+      config.shardIds.includes(shardOf(guildId, config.shardCount)),
+    ),
+  );
+  const requests = new MemberRequests({
+    send: (shardId, d) => deps.gateway().send(shardId, { op: GatewayOpcodes.RequestGuildMembers, d }),
+    metrics,
+    log,
+  });
+  const workerMembers = new WorkerMembers(ingest.url, ingest.secret, config.ingestTimeoutMs);
+  const reconciler = new Reconciler({
+    fetchMembers: (guildId) => workerMembers.of(guildId),
+    reconcile: (guildId, ids) => router.reconcile(guildId, ids),
+    ready: () => router.loadingGuilds().length === 0,
+    deliver: (updates) => pipeline.onReconciled(updates),
+    backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+    metrics,
+    log,
+  });
+  const images =
+    config.cardImages &&
+    new CardImageSync({
+      ingestUrl: ingest.url,
+      secret: ingest.secret,
+      shaping: config.cardImages.shaping,
+      concurrency: config.cardImages.concurrency,
+      backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+      timeoutMs: config.ingestTimeoutMs,
+      metrics,
+      log,
+    });
+  const pipeline = new PresencePipeline({
+    router,
+    requests,
+    reconciler,
+    tracker,
+    forwarder,
+    images,
+    metrics,
+    log,
+    shardCount: config.shardCount,
+  });
+  return { pipeline, forwarder, reconciler };
+}
+
+/** FORWARD_EVENTS to EVENT_SINKS, or null when no event is forwarded. */
+function buildEventForwarder(
+  config: ResolvedConfig,
+  deps: PathDeps & { sessions: SessionCache; stdout?: RunnerOptions["stdout"] },
+): EventForwarder | null {
+  if (config.forwardEvents.length === 0) return null;
+  const { metrics, log } = deps;
+  const sinks: EventSink[] = config.eventSinks.map((name) => {
+    if (name === "stdout") return new StdoutSink({ out: deps.stdout, metrics });
+    const ingest = ingestOf(config);
+    return new QueueSink({
+      ingestUrl: ingest.url,
+      secret: ingest.secret,
+      backoff: { baseMs: config.retryBaseMs, capMs: config.retryCapMs },
+      timeoutMs: config.ingestTimeoutMs,
+      metrics,
+      log,
+    });
+  });
+  metrics.readEventSinksFrom(() => sinks);
+  return new EventForwarder({
+    types: config.forwardEvents,
+    sinks,
+    tracker: deps.tracker,
+    sessionOf: (shardId) => deps.sessions.retrieve(shardId)?.sessionId ?? null,
+  });
 }

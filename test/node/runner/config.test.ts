@@ -57,7 +57,115 @@ describe("parseConfig", () => {
       metricsHost: "127.0.0.1",
       logLevel: "info",
       cardImages: null,
+      forwardEvents: [],
+      eventSinks: ["stdout"],
+      intents: 259,
+      compress: true,
+      resumeTimeoutMs: 15_000,
+      presence: null,
     });
+  });
+
+  describe("a standalone gateway (FORWARD_EVENTS)", () => {
+    const TOKEN_ONLY = { DISCORD_TOKEN: TOKEN, FORWARD_EVENTS: "message_create, INTERACTION_CREATE" };
+
+    it("needs no guilds and no Worker when events go to stdout and sessions to a file", () => {
+      const config = parseConfig({ env: { ...TOKEN_ONLY, SESSION_STORE: "/tmp/sessions.json" } });
+      expect(config).toMatchObject({
+        forwardEvents: ["MESSAGE_CREATE", "INTERACTION_CREATE"],
+        eventSinks: ["stdout"],
+        monitoredGuildIds: [],
+        ingestUrl: null,
+        ingestSecret: null,
+        // GuildMessages | DirectMessages: a bot asking for messages gets guild and DM ones; no presence intents.
+        intents: (1 << 9) | (1 << 12),
+      });
+    });
+
+    it("needs the Worker for the queue sink, or for sessions kept there", () => {
+      const missing = (env: Record<string, string>) => problem(env).split("\n");
+      expect(missing({ ...TOKEN_ONLY, SESSION_STORE: "/tmp/s.json", EVENT_SINKS: "stdout,queue" })).toEqual([
+        "INGEST_URL: is required (the Worker's ingest URL); set it in the environment or as ingest_url in the config file",
+        "INGEST_SECRET: is required (the shared ingest secret); set it in the environment or as ingest_secret in the config file",
+      ]);
+      expect(missing(TOKEN_ONLY)).toHaveLength(2);
+      expect(
+        parseConfig({ env: { ...REQUIRED, FORWARD_EVENTS: "GUILD_MEMBER_ADD", EVENT_SINKS: "queue" } }),
+      ).toMatchObject({
+        eventSinks: ["queue"],
+        intents: 259,
+      });
+    });
+
+    it("adds INTENTS, as names or a bitfield, to what the events and presences need", () => {
+      const intents = (value: string) => parseConfig({ env: { ...REQUIRED, INTENTS: value } }).intents;
+      expect(intents("MessageContent")).toBe(259 | (1 << 15));
+      expect(intents("GUILD_MESSAGES, message_content")).toBe(259 | (1 << 9) | (1 << 15));
+      expect(intents(String(1 << 15))).toBe(259 | (1 << 15));
+      expect(problem({ ...REQUIRED, INTENTS: "Nope" })).toMatch(
+        /^INTENTS \(environment\): unknown intent "Nope"/,
+      );
+      expect(problem({ ...REQUIRED, INTENTS: String(1 << 30) })).toMatch(
+        /^INTENTS \(environment\): sets bits that are no intent/,
+      );
+    });
+
+    it("refuses an unknown event, a wildcard and an unknown sink", () => {
+      expect(problem({ ...REQUIRED, FORWARD_EVENTS: "MESAGE_CREATE" })).toBe(
+        'FORWARD_EVENTS (environment): unknown gateway event "MESAGE_CREATE" (did you mean MESSAGE_CREATE?)',
+      );
+      expect(problem({ ...REQUIRED, FORWARD_EVENTS: "*" })).toMatch(
+        /^FORWARD_EVENTS \(environment\): "\*": wildcards/,
+      );
+      expect(problem({ ...REQUIRED, EVENT_SINKS: "kafka" })).toBe(
+        "EVENT_SINKS (environment) item 1: must list sinks among stdout, queue",
+      );
+      expect(problem({ ...REQUIRED, EVENT_SINKS: "," })).toBe(
+        "EVENT_SINKS (environment): must name a sink: stdout, queue",
+      );
+    });
+  });
+
+  it("reads the bot's own presence from PRESENCE_*", () => {
+    const presence = (env: Record<string, string>) => parseConfig({ env: { ...REQUIRED, ...env } }).presence;
+    expect(presence({ PRESENCE_STATUS: "dnd" })).toEqual({
+      since: null,
+      afk: false,
+      status: "dnd",
+      activities: [],
+    });
+    expect(presence({ PRESENCE_ACTIVITY: "the porch light" })).toEqual({
+      since: null,
+      afk: false,
+      status: "online",
+      activities: [{ name: "the porch light", type: 0 }],
+    });
+    expect(
+      presence({ PRESENCE_ACTIVITY: "for messages", PRESENCE_ACTIVITY_TYPE: "watching" })?.activities,
+    ).toEqual([{ name: "for messages", type: 3 }]);
+    expect(
+      presence({ PRESENCE_ACTIVITY: "On the porch", PRESENCE_ACTIVITY_TYPE: "custom" })?.activities,
+    ).toEqual([{ name: "Custom Status", type: 4, state: "On the porch" }]);
+    expect(problem({ ...REQUIRED, PRESENCE_STATUS: "busy" })).toBe(
+      "PRESENCE_STATUS (environment): must be one of online, idle, dnd, invisible",
+    );
+    expect(problem({ ...REQUIRED, PRESENCE_ACTIVITY: "x".repeat(129) })).toBe(
+      "PRESENCE_ACTIVITY (environment): must be at most 128 characters",
+    );
+  });
+
+  it("takes SHARD_COUNT=auto, leaving the shards to be read from GET /gateway/bot", () => {
+    expect(parseConfig({ env: { ...REQUIRED, SHARD_COUNT: "auto" } })).toMatchObject({
+      shardCount: "auto",
+      shardIds: null,
+    });
+    expect(parseConfig({ env: { ...REQUIRED, SHARD_COUNT: "AUTO", SHARD_IDS: "2-3" } }).shardIds).toEqual([
+      2, 3,
+    ]);
+    expect(parseConfig({ env: { ...REQUIRED, COMPRESSION: "none" } }).compress).toBe(false);
+    expect(problem({ ...REQUIRED, COMPRESSION: "zstd" })).toBe(
+      'COMPRESSION (environment): must be "zlib-stream" or "none"',
+    );
   });
 
   it("turns card images on with CARD_IMAGES, from the CDN bases given or Discord's", () => {
@@ -157,7 +265,7 @@ describe("parseConfig", () => {
     ],
     [{ MONITORED_GUILD_IDS: "," }, "MONITORED_GUILD_IDS (environment): is required: at least one guild id"],
     [{ SHARD_COUNT: "0" }, "SHARD_COUNT (environment): must be at least 1"],
-    [{ SHARD_COUNT: "two" }, "SHARD_COUNT (environment): must be a whole number from 1 to 65536"],
+    [{ SHARD_COUNT: "two" }, 'SHARD_COUNT (environment): must be a whole number from 1 to 65536, or "auto"'],
     [{ SHARD_COUNT: "65537", SHARD_IDS: "0" }, "SHARD_COUNT (environment): must be at most 65536"],
     [{ SHARD_IDS: "a-b" }, 'SHARD_IDS (environment): must be shard ids such as "0,1" or "0-3"'],
     [

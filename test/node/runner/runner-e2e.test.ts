@@ -157,6 +157,9 @@ describe("gateway runner, end to end", () => {
       }
     }
     await waitFor("the runner to report the outage", async () => (await health()).status === 503);
+    // Through zlib-stream the dispatches reach the runner a moment after the emulator sends them.
+    const buffered = async () => (await scrape(h.runner.opsPort)).get("porchlight_runner_buffer_users");
+    await waitFor("every changed user buffered", async () => (await buffered()) === members.length);
     const during = await scrape(h.runner.opsPort);
     expect(during.get("porchlight_runner_buffer_users")).toBe(members.length);
     expect(maxBuffered).toBeLessThanOrEqual(members.length);

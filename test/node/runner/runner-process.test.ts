@@ -131,9 +131,14 @@ describe("gateway runner process", () => {
     timeout: 40_000,
   }, async () => {
     const running = processes.at(-1)!;
+    const received = () => metric(running.opsPort, 'porchlight_runner_events_total{type="PRESENCE_UPDATE"}');
+    const before = await received();
     play(ada.id);
     const last = `update ${counter}`;
     const closesBefore = emulator.gateway.counters().closes;
+    // Once the runner has the dispatch (through zlib-stream, a moment after the emulator sent it),
+    // SIGTERM must deliver it before the process exits.
+    await waitFor("the runner to receive the update", async () => (await received()) > before);
     running.kill("SIGTERM");
     expect(await running.exited).toEqual({ code: 0, signal: null });
     expect(receiver.users.get(ada.id)?.presence?.activities[0]?.name).toBe(last);
