@@ -192,6 +192,7 @@ export class EmulatedGateway implements Gateway, ConnectionEvents {
         large_threshold: session.largeThreshold,
         acks_dropped: connection?.acksDropped ?? false,
         identified_at: session.startedAt,
+        presence: session.presence,
       };
     });
   }

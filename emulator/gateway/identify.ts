@@ -3,8 +3,9 @@ import { type Rejection, reject } from "./protocol.ts";
 
 /**
  * Validation of IDENTIFY and RESUME payloads, mapping each mistake to the close code Discord uses.
- * `properties`, `presence` and `compress` are accepted without checks: the emulator has no use for
- * them (payload compression is never applied; transport compression is chosen in the URL).
+ * `properties` and `compress` are accepted without checks: the emulator has no use for them
+ * (payload compression is never applied; transport compression is chosen in the URL). `presence`
+ * is kept as sent, for the control API to show what the bot asked to appear as.
  */
 
 export interface IdentifyRequest {
@@ -14,6 +15,8 @@ export interface IdentifyRequest {
   /** READY echoes `shard` only when IDENTIFY sent one. */
   shardGiven: boolean;
   largeThreshold: number;
+  /** IDENTIFY's `presence` as sent, or null. */
+  presence: unknown;
 }
 
 export interface ResumeRequest {
@@ -109,6 +112,7 @@ export function parseIdentify(
     shardCount: shard[1],
     shardGiven: d.shard !== undefined && d.shard !== null,
     largeThreshold,
+    presence: d.presence ?? null,
   };
 }
 

@@ -32,6 +32,8 @@ export interface ShardState {
   acks_dropped: boolean;
   /** When IDENTIFY started the session, ms since the epoch. */
   identified_at: number;
+  /** The presence IDENTIFY asked for, as sent (null: none). */
+  presence: unknown;
 }
 
 export interface Gateway {

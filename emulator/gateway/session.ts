@@ -21,6 +21,7 @@ export class Session {
   readonly shardGiven: boolean;
   readonly intents: number;
   readonly largeThreshold: number;
+  readonly presence: unknown;
   readonly #buffer: ReplayBuffer;
   sink: FrameSink | null = null;
   /** Set while detached: when the resume window closes. */
@@ -32,6 +33,7 @@ export class Session {
     this.shardGiven = request.shardGiven;
     this.intents = request.intents;
     this.largeThreshold = request.largeThreshold;
+    this.presence = request.presence;
     this.#buffer = new ReplayBuffer(replayBufferSize);
   }
 

@@ -153,6 +153,7 @@ describe("introspection", () => {
         large_threshold: 100,
         acks_dropped: false,
         identified_at: expect.any(Number),
+        presence: null,
       },
     ]);
     await client.close(4321);
