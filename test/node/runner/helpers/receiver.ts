@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decideLease, heldByOthers, type LeaseRow } from "../../../../durable-objects/shard-leases.ts";
+import { EventBatch, type ForwardedEvent } from "../../../../schemas/gateway-events.ts";
 import {
   type GatewaySession,
   LeaseRelease,
@@ -46,6 +47,10 @@ export class IngestReceiver {
   /** Shard leases, decided by the Worker's own rules (durable-objects/shard-leases.ts). */
   leases: LeaseRow[] = [];
   override: Override | null = null;
+  /** What POST /ingest/events put on "the queue", in arrival order, duplicates included. */
+  readonly events: ForwardedEvent[] = [];
+  /** POST /ingest/events answers this status instead, while set (a Worker whose queue fails). */
+  eventsStatus: number | null = null;
   /** The next batch is recorded, then answered only once this settles (a batch kept in flight). */
   holdNext: Promise<void> | null = null;
   /** GET /ingest/guilds/:id/members answers 503 this many more times (a Worker failing for a while). */
@@ -142,6 +147,13 @@ export class IngestReceiver {
     }
     if (path === "/ingest/sessions") return this.#sessionsRoute(req.method ?? "", body, reply, record);
     if (path === "/ingest/leases") return this.#leasesRoute(req.method ?? "", body, reply);
+    if (path === "/ingest/events" && req.method === "POST") {
+      const parsed = EventBatch.safeParse(JSON.parse(body));
+      if (!parsed.success) return reply(400, { error: parsed.error.issues[0]?.message });
+      if (this.eventsStatus !== null) return reply(this.eventsStatus, { error: "failing on purpose" });
+      this.events.push(...parsed.data.events);
+      return reply(200, { batch_id: parsed.data.batch_id, queued: parsed.data.events.length });
+    }
     const guildMembers = path.match(/^\/ingest\/guilds\/(\d+)\/members$/);
     if (guildMembers && req.method === "GET") {
       if (this.memberPagesFailing > 0) {
