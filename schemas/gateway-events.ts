@@ -14,10 +14,11 @@ import { INGEST_LIMITS } from "./ingest.ts";
 /**
  * Cloudflare Queues' limits (developers.cloudflare.com/queues/platform/limits): a message is at
  * most 128 KB, metadata of about 100 bytes included; one sendBatch takes at most 100 messages and
- * 256 KB. The Worker splits a runner's batch into sendBatch calls within them.
+ * 256 KB. The Worker splits a runner's batch into sendBatch calls within them. "128 KB" is 128,000
+ * bytes (Miniflare's broker refuses anything longer), less a 1 KiB margin for the metadata.
  */
 export const QUEUE_LIMITS = {
-  maxMessageBytes: 128 * 1024 - 1024,
+  maxMessageBytes: 128_000 - 1_024,
   batchMessages: 100,
   batchBytes: 240_000,
   /** What each message costs a sendBatch besides its body, by the estimate fedify uses too. */

@@ -95,7 +95,10 @@ describe("FORWARD_EVENTS", () => {
       expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
     }
     // The presence path runs beside it, and nothing unchosen is forwarded.
-    await waitFor("ada's presence through /ingest", () => h.receiver.users.get(ada.id)?.presence !== undefined);
+    await waitFor(
+      "ada's presence through /ingest",
+      () => h.receiver.users.get(ada.id)?.presence !== undefined,
+    );
     expect(out.lines.some((e) => e.type === "PRESENCE_UPDATE" || e.type === "GUILD_CREATE")).toBe(false);
     const metrics = await scrape(h.runner.opsPort);
     expect(metrics.get('porchlight_runner_events_forwarded_total{type="MESSAGE_CREATE",sink="stdout"}')).toBe(

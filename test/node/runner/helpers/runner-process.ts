@@ -3,18 +3,28 @@ import { waitFor } from "./wait.ts";
 
 /**
  * `node gateway-runner/main.ts` as a child process, configured through its environment as a
- * container would be. Its JSON log lines are kept so tests can wait for what it says.
+ * container would be. Its JSON log lines (stderr) are kept so tests can wait for what it says, and
+ * its standard output's lines (the stdout event sink) as `output`.
  */
 export class RunnerProcess {
   readonly child: ChildProcess;
   readonly lines: Record<string, unknown>[] = [];
+  /** Standard output, line by line: the stdout sink's events. */
+  readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr = "";
 
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, ["gateway-runner/main.ts"], {
       env: { PATH: process.env.PATH ?? "", ...env, LOG_LEVEL: "info" },
-      stdio: ["ignore", "inherit", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let partialOutput = "";
+    this.child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      if (process.env.RUNNER_TEST_LOG) process.stdout.write(text);
+      const lines = (partialOutput + text).split("\n");
+      partialOutput = lines.pop()!;
+      this.output.push(...lines);
     });
     let partial = "";
     this.child.stderr!.setEncoding("utf8").on("data", (text: string) => {
