@@ -26,8 +26,9 @@ import { settingsIn, workerSettingsIn } from "./lib/worker-settings.ts";
  * Discord with a simulated guild whose seeded members live (ada's playlist plays on, the others
  * change every few seconds), the gateway runner watches it, and the Worker serves the result on
  * http://127.0.0.1:8787. The emulator's application calls the Worker's /interactions, so the bot
- * works offline too. The example queue consumer runs beside the Worker and logs each gateway event
- * forwarded to the queue. With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real
+ * works offline too. The runner also forwards the messages and reactions users write
+ * (FORWARD_EVENTS) to the Worker's queue, and the example queue consumer beside the Worker logs
+ * each one. With DISCORD_TOKEN (and MONITORED_GUILD_IDS) set, the runner watches real
  * Discord instead. Every Worker setting set in the environment reaches the Worker
  * (lib/worker-settings.ts); npm start's own are in lib/start-settings.ts.
  */
@@ -41,6 +42,13 @@ const RUNNER_SETTINGS = [
   "SHARD_IDS",
   "FLUSH_WINDOW_MS",
   "LOG_LEVEL",
+  "FORWARD_EVENTS",
+  "EVENT_SINKS",
+  "INTENTS",
+  "COMPRESSION",
+  "PRESENCE_STATUS",
+  "PRESENCE_ACTIVITY",
+  "PRESENCE_ACTIVITY_TYPE",
 ];
 
 const HOST = "127.0.0.1";
@@ -151,6 +159,10 @@ try {
         ...runnerEnvFor(emulator, worker.url, secret, [SEED.guildId]),
         ...imageBasesFor(emulator.http),
         CARD_IMAGES: "on",
+        // A user writing through the emulator's control API shows up in the queue consumer's log.
+        FORWARD_EVENTS: "MESSAGE_CREATE,MESSAGE_REACTION_ADD",
+        EVENT_SINKS: "queue",
+        INTENTS: "MessageContent",
       }
     : {
         INGEST_URL: `${worker.url}/ingest`,

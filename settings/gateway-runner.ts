@@ -63,7 +63,10 @@ export function runnerEnvironment(worker: WorkerSettings): RunnerEnvironment {
   const missing = [
     ...(env.DISCORD_TOKEN === undefined ? ["DISCORD_TOKEN"] : []),
     ...(env.INGEST_SECRET === undefined ? ["INGEST_SECRET"] : []),
-    ...(env.MONITORED_GUILD_IDS === undefined ? ["RUNNER_MONITORED_GUILD_IDS"] : []),
+    // A runner that only forwards events (RUNNER_FORWARD_EVENTS) watches no guilds.
+    ...(env.MONITORED_GUILD_IDS === undefined && env.FORWARD_EVENTS === undefined
+      ? ["RUNNER_MONITORED_GUILD_IDS (or RUNNER_FORWARD_EVENTS)"]
+      : []),
     ...(env.INGEST_URL === undefined ? ["RUNNER_INGEST_URL (or PUBLIC_ORIGIN)"] : []),
   ];
   return missing.length === 0 ? { ok: true, env } : { ok: false, missing };

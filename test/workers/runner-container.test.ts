@@ -26,7 +26,10 @@ describe("the cron trigger", () => {
     const [line] = warn.mock.calls.at(-1) ?? [];
     expect(JSON.parse(String(line))).toEqual({
       msg: "gateway runner not started: settings missing",
-      missing: ["RUNNER_MONITORED_GUILD_IDS", "RUNNER_INGEST_URL (or PUBLIC_ORIGIN)"],
+      missing: [
+        "RUNNER_MONITORED_GUILD_IDS (or RUNNER_FORWARD_EVENTS)",
+        "RUNNER_INGEST_URL (or PUBLIC_ORIGIN)",
+      ],
     });
     // The secrets are set in the tests' Worker: the line names settings, never values.
     expect(String(line)).not.toContain(env.INGEST_SECRET!);

@@ -95,8 +95,26 @@ describe("the runner container's settings", () => {
     });
     expect(result).toEqual({
       ok: false,
-      missing: ["DISCORD_TOKEN", "RUNNER_MONITORED_GUILD_IDS", "RUNNER_INGEST_URL (or PUBLIC_ORIGIN)"],
+      missing: [
+        "DISCORD_TOKEN",
+        "RUNNER_MONITORED_GUILD_IDS (or RUNNER_FORWARD_EVENTS)",
+        "RUNNER_INGEST_URL (or PUBLIC_ORIGIN)",
+      ],
     });
     expect(JSON.stringify(result)).not.toContain(SECRET);
+  });
+
+  it("starts a runner that only forwards events, with no guilds to watch", () => {
+    const { RUNNER_MONITORED_GUILD_IDS: _, ...withoutGuilds } = worker;
+    const result = runnerEnvironment({
+      ...withoutGuilds,
+      RUNNER_FORWARD_EVENTS: "MESSAGE_CREATE",
+      RUNNER_EVENT_SINKS: "queue",
+    });
+    expect(result.ok && [result.env.FORWARD_EVENTS, result.env.EVENT_SINKS]).toEqual([
+      "MESSAGE_CREATE",
+      "queue",
+    ]);
+    expect(result.ok && parseConfig({ env: result.env }).monitoredGuildIds).toEqual([]);
   });
 });

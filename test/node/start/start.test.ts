@@ -8,7 +8,6 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandLine } from "../../../bench/lib/cpu.ts";
 import { SEED_MEMBERS } from "../../../emulator/seed.ts";
-import { ingestHeaders } from "../../../schemas/ingest-signature.ts";
 import { freePort } from "../../../scripts/lib/processes.ts";
 import { waitFor } from "../runner/helpers/wait.ts";
 
@@ -206,32 +205,26 @@ describe("npm start -- --fresh, with Worker settings in the environment", () => 
 describe("a piece of the stack that dies", () => {
   let run: Awaited<ReturnType<typeof startReady>>;
   let stateDir: string;
-  // Known here, to sign a batch of gateway events as the runner would.
-  const secret = "start-test-ingest-secret-0123456789abcdef";
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), "porchlight-start-"));
-    run = await startReady({ LOCAL_STATE_DIR: stateDir, EMULATOR_PACE: "0", INGEST_SECRET: secret });
+    run = await startReady({ LOCAL_STATE_DIR: stateDir, EMULATOR_PACE: "0" });
   }, 150_000);
   afterAll(async () => {
     await stopStart(run?.start);
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it("runs the example queue consumer, which logs each event put on the queue", async () => {
-    const event = {
-      id: "0:start-test:1",
-      shard: 0,
-      seq: 1,
-      type: "MESSAGE_CREATE",
-      received_at: 1,
-      data: {},
-    };
-    const body = JSON.stringify({ batch_id: "start-test", events: [event] });
-    const headers = await ingestHeaders(secret, { method: "POST", path: "/ingest/events" }, body);
-    const response = await fetch(`${run.workerUrl}/ingest/events`, { method: "POST", headers, body });
-    expect(response.status).toBe(200);
-    const line = `queue consumer: MESSAGE_CREATE ${event.id}`;
-    await waitFor("the consumer's line", () => run.start.stdout.includes(line), { timeoutMs: 20_000 });
+  it("forwards a user's message through the runner and the queue to the example consumer's log", async () => {
+    // ada writes to the bot: MESSAGE_CREATE, forwarded by the runner (FORWARD_EVENTS) to POST
+    // /ingest/events, put on the local queue, and logged by examples/queue-consumer.
+    const response = await fetch(`http://127.0.0.1:${run.emulatorPort}/_emulator/users/${ada}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ content: "hello" }),
+    });
+    expect(response.status).toBe(201);
+    const line = /queue consumer: MESSAGE_CREATE 0:[0-9a-f]+:\d+/;
+    await waitFor("the consumer's line", () => run.start.stdout.some((text) => line.test(text)), { timeoutMs: 20_000 });
   });
 
   it("stops the rest and says which, with its last lines, rather than serving stale data", async () => {
