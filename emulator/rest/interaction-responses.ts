@@ -86,11 +86,17 @@ export function acknowledge(world: World, stored: StoredInteraction, response: I
     stored.payload.message &&
     (type === InteractionResponseType.DeferredMessageUpdate || type === InteractionResponseType.UpdateMessage)
   ) {
-    const original = { ...(stored.payload.message as APIMessage) };
-    if (type === InteractionResponseType.UpdateMessage) {
-      applyMessageEdit(original, response.message ?? {}, response.attachments ?? [], undefined);
+    const component = stored.payload.message as APIMessage;
+    const edit = (message: APIMessage) =>
+      applyMessageEdit(message, response.message ?? {}, response.attachments ?? [], undefined);
+    if (type === InteractionResponseType.UpdateMessage && isInChannel(world, component)) {
+      // Discord edits the component's message itself, and announces it (MESSAGE_UPDATE).
+      stored.original = world.editMessage(component.channel_id, component.id, edit);
+    } else {
+      const original = { ...component };
+      if (type === InteractionResponseType.UpdateMessage) edit(original);
+      stored.original = original;
     }
-    stored.original = original;
   }
   stored.responseType = type;
   world.botActions.record({
@@ -152,11 +158,29 @@ export function interactionMessage(world: World, stored: StoredInteraction, mess
   throw RestErrors.unknownMessage();
 }
 
+/** Whether `message` is the one the world keeps (not an ephemeral or copied one), so edits are announced. */
+function isInChannel(world: World, message: APIMessage): boolean {
+  return world.channels.get(message.channel_id)?.messages.includes(message) ?? false;
+}
+
+/** Edits @original or a follow-up; one the world keeps is edited through it, so MESSAGE_UPDATE goes out. */
+export function editInteractionMessage(
+  world: World,
+  stored: StoredInteraction,
+  messageId: string,
+  edit: (message: APIMessage) => void,
+): APIMessage {
+  const message = interactionMessage(world, stored, messageId);
+  if (!isInChannel(world, message)) {
+    edit(message);
+    return message;
+  }
+  return world.editMessage(message.channel_id, message.id, edit);
+}
+
 export function deleteInteractionMessage(world: World, stored: StoredInteraction, messageId: string): void {
   const message = interactionMessage(world, stored, messageId);
-  if (stored.channelId && world.requireChannel(stored.channelId).messages.includes(message)) {
-    world.deleteMessage(stored.channelId, message.id);
-  }
+  if (isInChannel(world, message)) world.deleteMessage(message.channel_id, message.id);
   if (message === stored.original) stored.original = null;
   else stored.followUps.delete(message.id);
 }

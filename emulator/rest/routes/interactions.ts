@@ -7,6 +7,7 @@ import {
   acknowledge,
   callbackResponse,
   deleteInteractionMessage,
+  editInteractionMessage,
   followUp,
   interactionMessage,
   parseInitialResponse,
@@ -65,12 +66,15 @@ export function interactionRoutes(route: DefineRoute, { world, urls }: RestDeps)
 
   route("PATCH", message, BUCKETS.webhook, async (c) => {
     const stored = interactionOf(c);
-    const target = interactionMessage(world, stored, c.req.param("message_id")!);
+    const messageId = c.req.param("message_id")!;
+    const target = interactionMessage(world, stored, messageId);
     const body = await readMessageBody(c);
     const edit = parseMessageEdit(body.json);
     const added = attachmentsFor(body, target.channel_id, world.ids, urls.cdn);
     const keep = isObject(body.json) ? body.json.attachments : undefined;
-    return c.json(applyMessageEdit(target, edit, added, keep));
+    return c.json(
+      editInteractionMessage(world, stored, messageId, (m) => applyMessageEdit(m, edit, added, keep)),
+    );
   });
 
   route("DELETE", message, BUCKETS.webhook, (c) => {

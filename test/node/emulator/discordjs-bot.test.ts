@@ -193,6 +193,24 @@ describe("a discord.js bot against the emulator", () => {
     expect(answer).toMatchObject({ response_type: 4, content: "pong, from a slash command" });
   });
 
+  it("announces an edit of its interaction reply (MESSAGE_UPDATE) and records it", async () => {
+    const client = await loggedIn([GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages]);
+    await client.application!.commands.create({ name: "count", description: "Counts up" });
+    const edited = new Promise<string>((resolve) =>
+      client.on(Events.MessageUpdate, (_old, message) => resolve(message.content ?? "")),
+    );
+    client.on(Events.InteractionCreate, async (interaction) => {
+      if (!interaction.isChatInputCommand() || interaction.commandName !== "count") return;
+      await interaction.reply("one");
+      await interaction.editReply("one, two");
+    });
+    const before = emulator.world.botActions.after(0).actions.at(-1)?.seq ?? 0;
+    await control("/interactions", { user_id: ada.id, guild_id: SEED.guildId, data: { name: "count" } });
+    expect(await edited).toBe("one, two");
+    const actions = emulator.world.botActions.after(before).actions;
+    expect(actions.find((a) => a.kind === "message_update")).toMatchObject({ content: "one, two" });
+  });
+
   it("hears a user's reaction on its message", async () => {
     const client = await loggedIn([GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions]);
     const channel = await client.channels.fetch(general());
