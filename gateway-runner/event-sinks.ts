@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { ForwardedEvent } from "../schemas/gateway-events.ts";
+import { EmptyWaiters } from "./batch-timing.ts";
 import type { RunnerMetrics } from "./metrics.ts";
 
 /**
@@ -30,31 +31,6 @@ export interface PendingEvent {
   /** performance.now() when the dispatch arrived. */
   receivedAt: number;
   settled(): void;
-}
-
-/**
- * Resolves when `isEmpty()` holds (checked each time `notify()` is called) or after `timeoutMs`,
- * whichever comes first: a sink's drain.
- */
-export class EmptyWaiters {
-  readonly #waiters: (() => void)[] = [];
-
-  async wait(isEmpty: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (isEmpty()) return true;
-    let timeout: NodeJS.Timeout | undefined;
-    const emptied = new Promise<boolean>((resolve) => this.#waiters.push(() => resolve(true)));
-    const expired = new Promise<boolean>((resolve) => {
-      timeout = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const drained = await Promise.race([emptied, expired]);
-    clearTimeout(timeout);
-    return drained;
-  }
-
-  /** Called whenever something settled: wakes the waiters once nothing is left. */
-  notify(isEmpty: boolean): void {
-    if (isEmpty) for (const resolve of this.#waiters.splice(0)) resolve();
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { INGEST_LIMITS, type IngestBatchInput, type UserDeltaInput } from "../schemas/ingest.ts";
 import { type BackoffPolicy, backoffDelay, retryAfterMs } from "./backoff.ts";
+import { EmptyWaiters, FlushTimer } from "./batch-timing.ts";
 import { Coalescer, type PendingDelta, type UserUpdate } from "./coalescer.ts";
 import { describeError, type Logger } from "./log.ts";
 import { type BatchFailure, CONFIGURATION_FAULTS, type RunnerMetrics } from "./metrics.ts";
@@ -119,13 +120,13 @@ export class Forwarder {
   readonly #buffer = new Coalescer();
   #inFlight: PendingDelta[] = [];
   #sending = false;
-  #timer: NodeJS.Timeout | null = null;
+  readonly #timer: FlushTimer;
   #failures = 0;
   #draining = false;
   #stopped = false;
   #last: LastForward | null = null;
   #dropped = { batches: 0, deltas: 0 };
-  #emptyWaiters: (() => void)[] = [];
+  readonly #empty = new EmptyWaiters();
 
   constructor(options: ForwarderOptions) {
     this.#options = options;
@@ -135,6 +136,7 @@ export class Forwarder {
       INGEST_LIMITS.maxBodyBytes,
     );
     this.#clock = options.clock ?? new VersionClock();
+    this.#timer = new FlushTimer(() => void this.#flush(), options.setTimer);
   }
 
   add(update: UserUpdate, receivedAt: number, hold: SequenceHold | null): void {
@@ -162,36 +164,21 @@ export class Forwarder {
     this.#draining = true;
     if (this.bufferedUsers === 0) return true;
     if (!this.#sending) {
-      this.#clearTimer();
+      this.#timer.clear();
       this.#schedule(0);
     }
-    let timeout: NodeJS.Timeout | undefined;
-    const emptied = new Promise<boolean>((resolve) => this.#emptyWaiters.push(() => resolve(true)));
-    const expired = new Promise<boolean>((resolve) => {
-      timeout = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const drained = await Promise.race([emptied, expired]);
-    clearTimeout(timeout);
-    return drained;
+    return this.#empty.wait(() => this.bufferedUsers === 0, timeoutMs);
   }
 
   /** Stops sending; whatever is buffered stays unacknowledged (and is replayed after a resume). */
   stop(): void {
     this.#stopped = true;
-    this.#clearTimer();
+    this.#timer.clear();
   }
 
   #schedule(delayMs: number): void {
-    if (this.#stopped || this.#timer || this.#sending || this.#buffer.size === 0) return;
-    this.#timer = (this.#options.setTimer ?? setTimeout)(() => {
-      this.#timer = null;
-      void this.#flush();
-    }, delayMs);
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    if (this.#stopped || this.#sending || this.#buffer.size === 0) return;
+    this.#timer.start(delayMs);
   }
 
   async #flush(): Promise<void> {
@@ -210,9 +197,7 @@ export class Forwarder {
     this.#sending = false;
     this.#settle(deltas, outcome);
     this.#updateGauge();
-    if (this.bufferedUsers === 0) {
-      for (const resolve of this.#emptyWaiters.splice(0)) resolve();
-    }
+    this.#empty.notify(this.bufferedUsers === 0);
   }
 
   /** Posts one batch, first shrinking it until its body fits; deltas it leaves out go back in line. */

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { EVENT_BATCH_LIMITS, QUEUE_LIMITS } from "../schemas/gateway-events.ts";
 import { type BackoffPolicy, retryAfterMs } from "./backoff.ts";
-import { EmptyWaiters, type EventSink, type PendingEvent } from "./event-sinks.ts";
+import { EmptyWaiters, FlushTimer } from "./batch-timing.ts";
+import type { EventSink, PendingEvent } from "./event-sinks.ts";
 import { classifyIngestStatus, retryDelayMs } from "./forwarder.ts";
 import { describeError, type Logger } from "./log.ts";
 import type { BatchFailure, RunnerMetrics } from "./metrics.ts";
@@ -44,7 +45,7 @@ export class QueueSink implements EventSink {
   /** Events already sent once: a later send of them is a redelivery. */
   readonly #attempted = new WeakSet<PendingEvent>();
   readonly #empty = new EmptyWaiters();
-  #timer: NodeJS.Timeout | null = null;
+  readonly #timer = new FlushTimer(() => void this.#flush());
   #sending = false;
   #failures = 0;
   #stopped = false;
@@ -91,7 +92,7 @@ export class QueueSink implements EventSink {
 
   drain(timeoutMs: number): Promise<boolean> {
     if (!this.#sending) {
-      this.#clearTimer();
+      this.#timer.clear();
       this.#schedule(0);
     }
     return this.#empty.wait(() => this.pending === 0, timeoutMs);
@@ -99,20 +100,12 @@ export class QueueSink implements EventSink {
 
   stop(): void {
     this.#stopped = true;
-    this.#clearTimer();
+    this.#timer.clear();
   }
 
   #schedule(delayMs: number): void {
-    if (this.#stopped || this.#timer || this.#sending || this.#waiting.length === 0) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.#flush();
-    }, delayMs);
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    if (this.#stopped || this.#sending || this.#waiting.length === 0) return;
+    this.#timer.start(delayMs);
   }
 
   /** The longest run from the head of the line that fits one batch (at least one event). */
