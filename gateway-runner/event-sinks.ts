@@ -37,7 +37,9 @@ export interface PendingEvent {
  * Spectacles' default sink: one event per line of standard output (NDJSON), for whatever reads
  * the container's output or the pipe. The runner's own log lines go to stderr, so stdout carries
  * nothing else. An event is settled once the stream has handed its line to the operating system
- * (the write callback): a line still in Node's buffer when the process dies is replayed.
+ * (the write callback): a line still in Node's buffer when the process dies is replayed. A reader
+ * slower than the gateway cannot slow Discord down, so lines queue in Node's buffer; /health turns
+ * unhealthy past EVENT_SINK_MAX_PENDING (health.ts) rather than let that grow for ever.
  */
 export class StdoutSink implements EventSink {
   readonly name = "stdout";

@@ -38,6 +38,14 @@ export interface EventSinkHealth {
  */
 export const EVENT_SINK_LAG_WARNING_SECONDS = 30;
 
+/**
+ * A sink holding this many events is a problem: the events are in the runner's memory (stdout's
+ * reader, or the Worker, is not keeping up), which Discord's stream does not wait for. Unhealthy, a
+ * container is restarted, and the next process resumes from the checkpoint, which trails them, so
+ * Discord replays them rather than the runner growing without bound.
+ */
+export const EVENT_SINK_MAX_PENDING = 100_000;
+
 export interface HealthReport {
   healthy: boolean;
   body: {
@@ -75,7 +83,11 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const eventSinks: HealthReport["body"]["event_sinks"] = {};
   for (const { sink, pending, lagSeconds } of input.eventSinks ?? []) {
     eventSinks[sink] = { pending, lag_seconds: Math.round(lagSeconds * 1000) / 1000 };
-    if (lagSeconds >= EVENT_SINK_LAG_WARNING_SECONDS) {
+    if (pending >= EVENT_SINK_MAX_PENDING) {
+      problems.push(
+        `the ${sink} sink holds ${pending} undelivered events (at most ${EVENT_SINK_MAX_PENDING}): its reader is not keeping up; a restart resumes from before them`,
+      );
+    } else if (lagSeconds >= EVENT_SINK_LAG_WARNING_SECONDS) {
       warnings.push(
         `the ${sink} sink has not delivered ${pending} events, the oldest for ${Math.round(lagSeconds)} s; they are kept and replayed after a restart`,
       );

@@ -112,3 +112,27 @@ describe("evaluateHealth", () => {
     ]);
   });
 });
+
+describe("evaluateHealth, forwarded events", () => {
+  const sinks = (pending: number, lagSeconds: number) =>
+    evaluateHealth({ ...ready, forwarding: null, eventSinks: [{ sink: "stdout", pending, lagSeconds }] });
+
+  it("reports each sink, warns from 30 s of lag, and is unhealthy from 100,000 pending events", () => {
+    expect(sinks(3, 29.9)).toMatchObject({
+      healthy: true,
+      body: { warnings: [], event_sinks: { stdout: { pending: 3, lag_seconds: 29.9 } }, buffered_users: 0 },
+    });
+    expect(sinks(3, 30).body.warnings).toEqual([
+      "the stdout sink has not delivered 3 events, the oldest for 30 s; they are kept and replayed after a restart",
+    ]);
+    expect(sinks(99_999, 1).healthy).toBe(true);
+    expect(sinks(100_000, 1)).toMatchObject({
+      healthy: false,
+      body: {
+        problems: [
+          "the stdout sink holds 100000 undelivered events (at most 100000): its reader is not keeping up; a restart resumes from before them",
+        ],
+      },
+    });
+  });
+});
