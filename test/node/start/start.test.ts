@@ -224,7 +224,9 @@ describe("a piece of the stack that dies", () => {
     });
     expect(response.status).toBe(201);
     const line = /queue consumer: MESSAGE_CREATE 0:[0-9a-f]+:\d+/;
-    await waitFor("the consumer's line", () => run.start.stdout.some((text) => line.test(text)), { timeoutMs: 20_000 });
+    await waitFor("the consumer's line", () => run.start.stdout.some((text) => line.test(text)), {
+      timeoutMs: 20_000,
+    });
   });
 
   it("stops the rest and says which, with its last lines, rather than serving stale data", async () => {
