@@ -5,6 +5,7 @@ import { SEED, SEED_MEMBERS } from "../emulator/seed.ts";
 import { SeededRandom } from "../emulator/seeded-random.ts";
 import type { Emulator } from "../emulator/server.ts";
 import { simulatedUserId } from "../emulator/simulator-profiles.ts";
+import { PRESENCE_INTENTS } from "../gateway-runner/gateway.ts";
 import type { RunnerProcess, WorkerProcess } from "../scripts/lib/local-stack.ts";
 import { cpuUsed } from "./lib/cpu.ts";
 import { getLoad, type LoadResult } from "./lib/http-load.ts";
@@ -72,11 +73,14 @@ interface Counter {
 }
 
 async function startCounter(emulator: Emulator): Promise<Counter> {
-  const child = fork(new URL("./lib/djs-presence-counter.ts", import.meta.url), [], {
+  const child = fork(new URL("./lib/djs-dispatch-counter.ts", import.meta.url), [], {
     env: {
       ...process.env,
       COUNTER_API: emulator.urls.api,
       COUNTER_TOKEN: emulator.world.application.botToken,
+      // As the runner identifies for presence: Guilds | GuildMembers | GuildPresences, no compression.
+      COUNTER_INTENTS: String(PRESENCE_INTENTS),
+      COUNTER_COMPRESSION: "none",
     },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

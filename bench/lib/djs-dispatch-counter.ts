@@ -4,10 +4,10 @@ import { GatewayDispatchEvents } from "discord-api-types/v10";
 
 /**
  * A child process holding one unmodified @discordjs/ws shard (WebSocketManager, shardCount 1) that
- * counts PRESENCE_UPDATE dispatches by sequence number: the ceiling of bench/events.ts. It is
- * djs-presence-counter.ts with the two settings that benchmark varies, so that the ceiling is
- * configured as the runner is: the transport compression (the runner's COMPRESSION, which it maps
- * to CompressionMethod.ZlibNative) and the intents (the runner's, derived from FORWARD_EVENTS).
+ * counts PRESENCE_UPDATE dispatches by sequence number: the emulator-to-client ceiling of
+ * bench/pipeline.ts and bench/events.ts, measured in a process of its own as the gateway runner is,
+ * and configured as the runner is: the transport compression (the runner's COMPRESSION, which it
+ * maps to CompressionMethod.ZlibNative) and the intents.
  * Talks to its parent over the IPC channel:
  *
  *   child → parent  {type: "ready"}                          after GUILD_CREATE
@@ -42,7 +42,7 @@ if (
   !process.send
 ) {
   console.error(
-    "djs-dispatch-counter: run by bench/events.ts (needs COUNTER_API, COUNTER_TOKEN, COUNTER_INTENTS, COUNTER_COMPRESSION and IPC)",
+    "djs-dispatch-counter: run by bench/events.ts or bench/pipeline.ts (needs COUNTER_API, COUNTER_TOKEN, COUNTER_INTENTS, COUNTER_COMPRESSION and IPC)",
   );
   process.exit(2);
 }
