@@ -1,14 +1,12 @@
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Socket } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import type { Emulator } from "../emulator/server.ts";
 import { intentsForEvents } from "../gateway-runner/intents.ts";
-import { freePort } from "../scripts/lib/processes.ts";
+import { startRunnerProcess } from "../scripts/lib/local-stack.ts";
 import { cpuSnapshot, cpuUsed } from "./lib/cpu.ts";
 import type { SinkReport } from "./lib/event-sink-counter.ts";
 import { scrape, total } from "./lib/prometheus.ts";
@@ -53,7 +51,6 @@ const STALL_MS = 30_000;
 /** A stopped runner's session stays resumable this long, buffering every dispatch meanwhile. */
 const RESUME_WINDOW_MS = 1_000;
 const INTENTS = intentsForEvents(["PRESENCE_UPDATE"]);
-const RUNNER_MAIN = fileURLToPath(new URL("../gateway-runner/main.ts", import.meta.url));
 const DJS_COUNTER = new URL("./lib/djs-dispatch-counter.ts", import.meta.url);
 const SINK_COUNTER = new URL("./lib/event-sink-counter.ts", import.meta.url);
 
@@ -163,86 +160,6 @@ async function forkCountingChild<R extends Counted>(
         clearTimeout(timer);
       }
       process.off("exit", kill);
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The runner, its standard output handed to the sink counter.
-// ---------------------------------------------------------------------------------------------
-
-interface EventRunner {
-  child: ChildProcess;
-  metrics: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The gateway runner in a process group of its own, as scripts/lib/processes.ts starts it, but with
- * its standard output given to `stdout` (the sink counter's standard input) rather than read by
- * this process: the stdout sink's lines never pass through the emulator's event loop. Ready once
- * /health answers 200 (every shard READY).
- */
-async function startEventRunner(
-  env: Record<string, string>,
-  stdout: Writable | "ignore",
-): Promise<EventRunner> {
-  const metricsPort = await freePort();
-  const metrics = `http://127.0.0.1:${metricsPort}`;
-  const child = spawn(process.execPath, [RUNNER_MAIN], {
-    env: { ...process.env, ...env, METRICS_PORT: String(metricsPort), METRICS_HOST: "127.0.0.1" },
-    stdio: ["ignore", stdout, "pipe"],
-    detached: true,
-  });
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  const onExit = () => killGroup("SIGKILL");
-  process.once("exit", onExit);
-  child.once("exit", () => process.off("exit", onExit));
-  // Its last log lines (JSON on stderr), to explain an exit; warnings and errors are shown as they come.
-  const output: string[] = [];
-  let partial = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    const lines = (partial + chunk).split("\n");
-    partial = lines.pop()!;
-    for (const line of lines) if (/"level":"(warn|error)"/.test(line)) log(`  runner: ${line}`);
-    output.push(...lines);
-    output.splice(0, Math.max(0, output.length - 30));
-  });
-  const deadline = performance.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(
-        `runner exited (${child.exitCode ?? child.signalCode}) before it was ready\n${output.join("\n")}`,
-      );
-    const ok = await fetch(`${metrics}/health`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (performance.now() > deadline) {
-      killGroup("SIGKILL");
-      throw new Error(`runner not healthy in 60 s\n${output.join("\n")}`);
-    }
-    await sleep(100);
-  }
-  return {
-    child,
-    metrics,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        killGroup("SIGTERM");
-        const timer = setTimeout(() => killGroup("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      killGroup("SIGKILL");
     },
   };
 }
@@ -418,7 +335,15 @@ async function main(stack: WorkerStack, sinkCounter: CountingChild<SinkReport & 
       SESSION_STORE: join(sessions, `${sink}-${compression}.json`),
       ...(sink === "queue" ? { INGEST_URL: `${stack.worker.url}/ingest`, INGEST_SECRET: stack.secret } : {}),
     };
-    const runner = await startEventRunner(env, sink === "stdout" ? sinkCounter.child.stdin! : "ignore");
+    // Its standard output goes straight to the sink counter's input: the stdout sink's lines never
+    // pass through the emulator's event loop. Its warnings and errors are shown as they come.
+    const runner = await startRunnerProcess({
+      env,
+      stdout: sink === "stdout" ? sinkCounter.child.stdin! : "ignore",
+      onLine: (line) => {
+        if (/"level":"(warn|error)"/.test(line)) log(`  runner: ${line}`);
+      },
+    });
     try {
       onlyOneSession(label);
       await burstRound(sinkCounter, WARMUP, runner.child.pid!, `${label}, warm-up`);

@@ -217,6 +217,9 @@ export interface RunnerProcess extends Child {
 export async function startRunnerProcess(options: {
   env: Record<string, string>;
   echo?: boolean;
+  /** Where its standard output (the stdout event sink) goes, unread here; read line by line otherwise. */
+  stdout?: SpawnOptions["stdout"];
+  onLine?: SpawnOptions["onLine"];
   /** Ready once /health answers 200 (the default), or as soon as /metrics listens: for a runner expected to be unhealthy. */
   readyWhen?: "healthy" | "listening";
 }): Promise<RunnerProcess> {
@@ -227,6 +230,8 @@ export async function startRunnerProcess(options: {
     env: { ...options.env, METRICS_PORT: metricsPort, METRICS_HOST: "127.0.0.1" },
     readyUrl: `${metrics}/${options.readyWhen === "listening" ? "metrics" : "health"}`,
     echo: options.echo,
+    stdout: options.stdout,
+    onLine: options.onLine,
   });
   return { ...child, metrics };
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
 
 /**
  * Child processes of the local stack (the emulator, the Worker under wrangler dev, the gateway
@@ -38,6 +39,11 @@ export interface SpawnOptions {
   onLine?: (line: string) => void;
   /** Lines that explain nothing about an exit (a log of each request, say): not kept in `output`. */
   forget?: (line: string) => boolean;
+  /**
+   * Where the child's standard output goes, unread by this process (a stream with a file
+   * descriptor: another child's stdin); then only stderr is read, and `ready` cannot match.
+   */
+  stdout?: Writable | "ignore";
   label: string;
 }
 
@@ -57,7 +63,7 @@ export async function spawnChild(command: string, args: string[], options: Spawn
   // wrangler dev` is npx, then wrangler's launcher, then wrangler, then workerd.
   const child = spawn(command, args, {
     env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", options.stdout ?? "pipe", "pipe"],
     detached: true,
   });
   const killGroup = (signal: NodeJS.Signals) => {
@@ -83,7 +89,7 @@ export async function spawnChild(command: string, args: string[], options: Spawn
     options.onLine?.(line);
     onReadyLine?.(line);
   };
-  createInterface({ input: child.stdout! }).on("line", remember);
+  if (child.stdout) createInterface({ input: child.stdout }).on("line", remember);
   if (child.stderr) createInterface({ input: child.stderr }).on("line", remember);
 
   const match = await new Promise<RegExpMatchArray | null>((resolve, reject) => {
