@@ -168,9 +168,12 @@ export const Settings = z
       .union([z.string(), z.number(), z.array(z.string())], { error: "must be intent names or a bitfield" })
       .transform(checked(parseIntents))
       .optional(),
+    // Off by default: zlib-stream sends 7× fewer bytes but costs @discordjs/ws's node:zlib inflater
+    // about 9× the CPU per event (BENCHMARKS.md, "Events"); a container's inbound bytes are free on
+    // Cloudflare and its CPU is what runs out. On where bandwidth is metered or slow.
     COMPRESSION: z
       .enum(["zlib-stream", "none"], { error: 'must be "zlib-stream" or "none"' })
-      .default("zlib-stream"),
+      .default("none"),
     RESUME_TIMEOUT_MS: integer(1_000, 600_000, 15_000),
     PRESENCE_STATUS: z
       .enum(PRESENCE_STATUSES, { error: `must be one of ${PRESENCE_STATUSES.join(", ")}` })

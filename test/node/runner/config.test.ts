@@ -60,7 +60,7 @@ describe("parseConfig", () => {
       forwardEvents: [],
       eventSinks: ["stdout"],
       intents: 259,
-      compress: true,
+      compress: false,
       resumeTimeoutMs: 15_000,
       presence: null,
     });
@@ -162,7 +162,7 @@ describe("parseConfig", () => {
     expect(parseConfig({ env: { ...REQUIRED, SHARD_COUNT: "AUTO", SHARD_IDS: "2-3" } }).shardIds).toEqual([
       2, 3,
     ]);
-    expect(parseConfig({ env: { ...REQUIRED, COMPRESSION: "none" } }).compress).toBe(false);
+    expect(parseConfig({ env: { ...REQUIRED, COMPRESSION: "zlib-stream" } }).compress).toBe(true);
     expect(problem({ ...REQUIRED, COMPRESSION: "zstd" })).toBe(
       'COMPRESSION (environment): must be "zlib-stream" or "none"',
     );

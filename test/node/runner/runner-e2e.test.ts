@@ -55,7 +55,11 @@ async function health(): Promise<{ status: number; body: { status: string; probl
 beforeAll(async () => {
   const world = buildWorld();
   monitored = [SEED.guildId, secondGuild];
-  h = await startHarness({ emulator: { world }, env: { MONITORED_GUILD_IDS: monitored.join(",") } });
+  // Through zlib-stream (COMPRESSION's other value), so the compressed path is covered end to end.
+  h = await startHarness({
+    emulator: { world },
+    env: { MONITORED_GUILD_IDS: monitored.join(","), COMPRESSION: "zlib-stream" },
+  });
   await h.runner.connected;
 });
 afterAll(async () => {

@@ -136,7 +136,7 @@ describe("gateway runner process", () => {
     play(ada.id);
     const last = `update ${counter}`;
     const closesBefore = emulator.gateway.counters().closes;
-    // Once the runner has the dispatch (through zlib-stream, a moment after the emulator sent it),
+    // Once the runner has the dispatch (a moment after the emulator sent it),
     // SIGTERM must deliver it before the process exits.
     await waitFor("the runner to receive the update", async () => (await received()) > before);
     running.kill("SIGTERM");
