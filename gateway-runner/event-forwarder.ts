@@ -48,9 +48,10 @@ export class EventForwarder {
           data: payload.d,
         };
         const json = JSON.stringify(event);
+        const bytes = Buffer.byteLength(json);
         for (const sink of this.#sinks) {
           const hold = this.#tracker.hold(shardId, payload.s);
-          sink.add({ event, json, receivedAt, settled: () => hold && this.#tracker.release(hold) });
+          sink.add({ event, json, bytes, receivedAt, settled: () => hold && this.#tracker.release(hold) });
         }
       }
     }

@@ -28,6 +28,8 @@ export interface PendingEvent {
   event: ForwardedEvent;
   /** The event as JSON, serialised once for every sink. */
   json: string;
+  /** `json`'s length in UTF-8 bytes, measured once (the queue sink's limits are in bytes). */
+  bytes: number;
   /** performance.now() when the dispatch arrived. */
   receivedAt: number;
   settled(): void;

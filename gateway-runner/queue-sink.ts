@@ -73,7 +73,7 @@ export class QueueSink implements EventSink {
 
   add(pending: PendingEvent): void {
     if (this.#stopped) return;
-    const bytes = Buffer.byteLength(pending.json);
+    const { bytes } = pending;
     if (bytes > QUEUE_LIMITS.maxMessageBytes) {
       // Nothing downstream can carry it: holding its sequence would stall the checkpoint forever.
       pending.settled();
@@ -114,7 +114,7 @@ export class QueueSink implements EventSink {
     let bytes = 64;
     let count = 0;
     for (const pending of this.#waiting) {
-      const size = Buffer.byteLength(pending.json) + 1;
+      const size = pending.bytes + 1;
       if (count > 0 && (count >= this.#maxEvents || bytes + size > this.#maxBodyBytes)) break;
       bytes += size;
       count += 1;

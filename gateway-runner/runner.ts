@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import { GatewayOpcodes } from "discord-api-types/v10";
 import { CardImageSync } from "./card-image-sync.ts";
 import { Checkpointer } from "./checkpointer.ts";
@@ -37,7 +38,7 @@ export interface RunnerOptions {
   /** Replaces the store SESSION_STORE names. */
   sessionStore?: SessionStore;
   /** Where the stdout sink writes (tests); process.stdout by default. */
-  stdout?: NodeJS.WritableStream & import("node:stream").Writable;
+  stdout?: Writable;
 }
 
 /** A config whose shards are known (SHARD_COUNT=auto read from GET /gateway/bot). */
@@ -63,6 +64,11 @@ export async function resolveShards(
     );
   }
   return { ...config, shardCount, shardIds };
+}
+
+function leaseClient(config: ResolvedConfig): HttpLeaseClient {
+  const { url, secret } = ingestOf(config);
+  return new HttpLeaseClient(url, secret, config.ingestTimeoutMs);
 }
 
 /** The Worker's URL and secret; config validation requires them wherever this is called. */
@@ -112,7 +118,7 @@ export async function startRunner(given: RunnerConfig, options: RunnerOptions = 
   const lease =
     config.sessionStore.kind === "worker"
       ? new ShardLease({
-          client: new HttpLeaseClient(ingestOf(config).url, ingestOf(config).secret, config.ingestTimeoutMs),
+          client: leaseClient(config),
           runnerId: config.runnerId,
           shardIds: config.shardIds,
           ttlMs: config.leaseTtlMs,
